@@ -31,9 +31,30 @@ fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
-fn run(mut cmd: Command) -> Result<()> {
+/// Runs `cmd`, passing its standard output through, and adds up the
+/// `test result:` lines of the libtest harness.
+fn run_counting(mut cmd: Command, totals: &mut (u64, u64, u64)) -> Result<()> {
+    use std::io::{BufRead, BufReader};
     eprintln!("xtask: running {cmd:?}");
-    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    let mut child =
+        cmd.stdout(std::process::Stdio::piped()).spawn().with_context(|| format!("cannot start {cmd:?}"))?;
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    rest.split(';').find_map(|part| {
+                        part.trim().strip_suffix(word).and_then(|n| n.split_whitespace().last()?.parse::<u64>().ok())
+                    })
+                };
+                totals.0 += count(" passed").unwrap_or(0);
+                totals.1 += count(" failed").unwrap_or(0);
+                totals.2 += count(" ignored").unwrap_or(0);
+            }
+        }
+    }
+    let status = child.wait()?;
     if !status.success() {
         bail!("{cmd:?} failed with {status}");
     }
@@ -41,11 +62,15 @@ fn run(mut cmd: Command) -> Result<()> {
 }
 
 fn test(extra: &[String]) -> Result<()> {
-    let mut cmd = cargo();
-    cmd.args(["test", "--workspace", "--all-targets", "--locked"]).args(extra);
-    run(cmd)?;
+    let mut totals = (0, 0, 0);
     // Doc tests are not part of --all-targets.
     let mut doc = cargo();
     doc.args(["test", "--workspace", "--doc", "--locked"]);
-    run(doc)
+    run_counting(doc, &mut totals)?;
+    let mut cmd = cargo();
+    cmd.args(["test", "--workspace", "--all-targets", "--locked"]).args(extra);
+    let result = run_counting(cmd, &mut totals);
+    // One plain closing line for the whole suite.
+    println!("summary: {} passed, {} failed, {} skipped", totals.0, totals.1, totals.2);
+    result
 }

@@ -1,8 +1,8 @@
 //! Repository automation. `cargo xtask test` is the one command that runs the
 //! whole test suite on a fresh machine: it prepares what the tests need
-//! (nothing beyond the Rust toolchain yet; Debian packages, PostgreSQL and
-//! Chromium join as the crates that need them arrive) and then runs every
-//! test of the workspace.
+//! (PostgreSQL for the storage tests; the device testbed's Debian packages
+//! and Chromium join as the crates that need them arrive) and then runs
+//! every test of the workspace.
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool")]
 
 use std::process::{Command, ExitCode};
@@ -61,7 +61,73 @@ fn run_counting(mut cmd: Command, totals: &mut (u64, u64, u64)) -> Result<()> {
     Ok(())
 }
 
+/// Runs a command for its side effect; true if it succeeded.
+fn quietly(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The PostgreSQL the storage tests use: installed from Debian if missing,
+/// started if down, at 127.0.0.1:5432 with a `test` database. Idempotent.
+fn ensure_postgres() -> Result<()> {
+    if std::env::var_os("STARMARK_TEST_POSTGRES_URL").is_some() {
+        eprintln!("xtask: using STARMARK_TEST_POSTGRES_URL as given");
+        return Ok(());
+    }
+    if quietly("pg_isready", &["-q", "-h", "127.0.0.1", "-p", "5432"]) {
+        return Ok(());
+    }
+    if !std::path::Path::new("/etc/postgresql").is_dir() {
+        eprintln!("xtask: PostgreSQL is not installed; installing it from Debian");
+        let mut update = Command::new("apt-get");
+        update.arg("update");
+        run_plain(update)?;
+        let mut install = Command::new("apt-get");
+        install
+            .args(["install", "-y", "--no-install-recommends", "postgresql"])
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        run_plain(install)?;
+    }
+    let versions: Vec<String> = std::fs::read_dir("/etc/postgresql")
+        .context("reading /etc/postgresql")?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    for v in &versions {
+        eprintln!("xtask: starting PostgreSQL {v}");
+        let mut start = Command::new("pg_ctlcluster");
+        start.args(["--skip-systemctl-redirect", v, "main", "start"]);
+        // Already running is fine; readiness is checked below.
+        let _ = start.status();
+    }
+    for _ in 0..30 {
+        if quietly("pg_isready", &["-q", "-h", "127.0.0.1", "-p", "5432"]) {
+            // A fresh installation has no `test` database and no trust for TCP; say so plainly.
+            if !quietly("psql", &["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "select 1"]) {
+                let _ = quietly("su", &["postgres", "-c", "createdb test"]);
+            }
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    bail!("PostgreSQL did not become ready at 127.0.0.1:5432; the storage tests need it")
+}
+
+fn run_plain(mut cmd: Command) -> Result<()> {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.status().with_context(|| format!("cannot start {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
 fn test(extra: &[String]) -> Result<()> {
+    ensure_postgres()?;
     let mut totals = (0, 0, 0);
     // Doc tests are not part of --all-targets.
     let mut doc = cargo();

@@ -240,6 +240,19 @@ fn check_lengths(c: &Checklist, cx: &mut Ctx) {
                 format!("this text is {} characters; the limit is {MAX_TEXT_CHARS}", s.chars().count()),
                 "shorten it; keep long material in the evidence and refer to it",
             ),
+            serde_json::Value::String(s) if s.chars().any(forbidden_char) => {
+                let c = s
+                    .chars()
+                    .find(|&c| forbidden_char(c))
+                    .map(|c| format!("U+{:04X}", u32::from(c)))
+                    .unwrap_or_default();
+                cx.error(
+                    "text-control-character",
+                    path,
+                    format!("this text contains the invisible control character {c}"),
+                    "remove it; control and bidirectional-override characters can hide or disguise text on the public page",
+                )
+            }
             serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| walk(v, path.index(i), cx)),
             serde_json::Value::Object(o) => o.iter().for_each(|(k, v)| walk(v, path.key(k.clone()), cx)),
             _ => {}
@@ -248,6 +261,13 @@ fn check_lengths(c: &Checklist, cx: &mut Ctx) {
     if let Ok(v) = serde_json::to_value(c) {
         walk(&v, Path::root(), cx);
     }
+}
+
+/// Control characters (other than tab and line breaks) and bidirectional
+/// overrides: never meaningful in a checklist, and able to disguise text.
+fn forbidden_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn check_localized(t: &Localized, path: Path, what: &str, cx: &mut Ctx) {

@@ -393,10 +393,16 @@ fn hostile_strings_are_just_text() {
         |c| {
             c.product.name.ja = Some("'; DROP TABLE labels; --<script>alert(1)</script>".into());
             c.product.model_numbers.push("../../etc/passwd".into());
-            c.items[0].remarks = Some("\u{0}\u{202e}\u{feff}".into());
         },
         &[],
     );
+    // Invisible controls and bidirectional overrides are refused: they could
+    // disguise text on the public page.
+    for bad in ["a\u{0}b", "\u{202e}evil", "x\u{1b}[31m"] {
+        let r = check(|c| c.items[0].remarks = Some(bad.into()), &["text-control-character"]);
+        assert_eq!(r.problems[0].path.pointer(), "/items/0/remarks");
+    }
+    check(|c| c.items[0].remarks = Some("line one\nline two\ttabbed".into()), &[]);
 }
 
 mod props {

@@ -1,0 +1,577 @@
+//! The registry's operations: each one checks who may do it, checks the
+//! state machine, and commits the events with the state they produce.
+
+use std::sync::Arc;
+
+use jiff::Span;
+use jiff::civil::Date;
+use starmark_checklist::Encoding;
+use starmark_criteria::{CatalogSet, Level, VersionRef};
+
+use crate::auth::{Actor, OrgKind, Organization, Role, Secret, TokenRecord, hash_token, random_id};
+use crate::clock::Clock;
+use crate::error::{ErrorKind, RegistryError};
+use crate::event::{Event, EventKind, NewEvent, Subject};
+use crate::label_id::LabelId;
+use crate::model::{
+    AppStatus, ApplicationState, InquiryOutcome, LabelState, LabelStatus, ProblemRecord, PublicRecord, SecurityInfo,
+    apply_application, apply_label,
+};
+use crate::store::{Commit, LabelQuery, Page, Store, Versioned, Write};
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub org: String,
+    pub role: Role,
+}
+
+impl Principal {
+    fn actor(&self) -> Actor {
+        Actor { org: self.org.clone(), role: self.role.into() }
+    }
+
+    fn require(&self, role: Role, what: &str) -> Result<(), RegistryError> {
+        if self.role == role {
+            Ok(())
+        } else {
+            Err(RegistryError::forbidden(format!("only a {} token may {what}", role.id())))
+        }
+    }
+}
+
+/// How many times an operation re-reads and retries after losing a race.
+const RETRIES: usize = 8;
+
+#[derive(Debug, Clone)]
+pub struct Registry {
+    store: Arc<dyn Store>,
+    catalogs: Arc<CatalogSet>,
+    clock: Arc<dyn Clock>,
+}
+
+fn id_error(e: getrandom::Error) -> RegistryError {
+    RegistryError::new(ErrorKind::Unavailable, format!("no randomness available: {e}"))
+}
+
+impl Registry {
+    pub fn new(store: Arc<dyn Store>, catalogs: Arc<CatalogSet>, clock: Arc<dyn Clock>) -> Registry {
+        Registry { store, catalogs, clock }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn catalogs(&self) -> &CatalogSet {
+        &self.catalogs
+    }
+
+    pub fn today(&self) -> Date {
+        self.clock.today()
+    }
+
+    fn event(&self, actor: Actor, subject: Subject, reason: Option<String>, kind: EventKind) -> NewEvent {
+        NewEvent { at: self.clock.now(), actor, subject, reason, kind }
+    }
+
+    // ------------------------------------------------------------------ organizations and tokens
+
+    /// Adds an organization. Administration happens on the server's own
+    /// machine (`starmark admin`) or with an admin token.
+    pub async fn add_org(
+        &self,
+        kind: OrgKind,
+        name: &str,
+        accreditation: Option<String>,
+    ) -> Result<Organization, RegistryError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(RegistryError::invalid("an organization needs a name of 1 to 200 characters", Vec::new()));
+        }
+        let org = Organization { id: random_id("org").map_err(id_error)?, kind, name: name.to_string(), accreditation };
+        self.store.insert_org(&org).await?;
+        Ok(org)
+    }
+
+    /// Issues a token; the secret is returned once and never stored.
+    pub async fn issue_token(&self, org_id: &str, role: Role, label: &str) -> Result<Secret, RegistryError> {
+        let org = self
+            .store
+            .org(org_id)
+            .await?
+            .ok_or_else(|| RegistryError::not_found(format!("no organization `{org_id}`")))?;
+        if !org.kind.allows(role) {
+            return Err(RegistryError::invalid(
+                format!("a {} organization cannot hold a {} token", org.kind.id(), role.id()),
+                Vec::new(),
+            ));
+        }
+        let secret = Secret::generate().map_err(id_error)?;
+        self.store
+            .insert_token(&TokenRecord { hash: secret.hash(), org: org.id, role, label: label.to_string() })
+            .await?;
+        Ok(secret)
+    }
+
+    pub async fn authenticate(&self, token: &str) -> Result<Principal, RegistryError> {
+        let rec = self
+            .store
+            .token(&hash_token(token))
+            .await?
+            .ok_or_else(|| RegistryError::new(ErrorKind::Unauthenticated, "the token is not valid"))?;
+        Ok(Principal { org: rec.org, role: rec.role })
+    }
+
+    // ------------------------------------------------------------------ applications
+
+    /// Submits a checklist. It is format-checked at once: a checklist that
+    /// cannot be read is refused with its problem and nothing is stored; one
+    /// that fails the check is kept as `returned` with every problem.
+    pub async fn submit(
+        &self,
+        p: &Principal,
+        checklist: &[u8],
+        hint: Option<Encoding>,
+    ) -> Result<ApplicationState, RegistryError> {
+        self.submit_inner(p, checklist, hint, None).await
+    }
+
+    /// Renewal: a new self-declaration for an existing label.
+    pub async fn renew(
+        &self,
+        p: &Principal,
+        label: LabelId,
+        checklist: &[u8],
+        hint: Option<Encoding>,
+    ) -> Result<ApplicationState, RegistryError> {
+        let l = self.own_label(p, label).await?;
+        if l.state.revoked.is_some() {
+            return Err(RegistryError::conflict(format!("{label} is revoked; apply for a new label instead")));
+        }
+        self.submit_inner(p, checklist, hint, Some(label)).await
+    }
+
+    async fn submit_inner(
+        &self,
+        p: &Principal,
+        bytes: &[u8],
+        hint: Option<Encoding>,
+        renewal_of: Option<LabelId>,
+    ) -> Result<ApplicationState, RegistryError> {
+        p.require(Role::Vendor, "submit an application")?;
+        let doc = starmark_checklist::parse(bytes, hint).map_err(|e| {
+            RegistryError::invalid(
+                format!("the checklist could not be read: {e}"),
+                vec![ProblemRecord {
+                    severity: "error".into(),
+                    code: e.kind.code().into(),
+                    pointer: e.path.as_ref().map(|x| x.pointer()).unwrap_or_default(),
+                    message: e.message.clone(),
+                    help: e.help.clone(),
+                }],
+            )
+        })?;
+        let c = &doc.checklist;
+        let report = starmark_checklist::check(c, &self.catalogs, self.today());
+        let mut problems: Vec<ProblemRecord> = report.problems.iter().map(ProblemRecord::from).collect();
+        if let Some(label) = renewal_of {
+            if c.level != Some(label.level) {
+                problems.push(ProblemRecord {
+                    severity: "error".into(),
+                    code: "renewal-level-mismatch".into(),
+                    pointer: "/level".into(),
+                    message: format!("{label} is a {} label; a renewal declares the same level", label.level),
+                    help: format!("set level = \"{}\"", label.level.id()),
+                });
+            }
+        }
+        let passed = !problems.iter().any(|x| x.severity == "error");
+        let id = random_id("app").map_err(id_error)?;
+        let subject = Subject::Application(id);
+        let checklist =
+            serde_json::to_value(c).map_err(|e| RegistryError::new(ErrorKind::Unavailable, e.to_string()))?;
+        let events = vec![
+            self.event(
+                p.actor(),
+                subject.clone(),
+                None,
+                EventKind::ApplicationSubmitted {
+                    vendor: p.org.clone(),
+                    level: c.level,
+                    criteria: VersionRef { catalog: c.criteria.catalog.clone(), version: c.criteria.version.clone() },
+                    checklist,
+                    renewal_of,
+                },
+            ),
+            self.event(Actor::system(), subject, None, EventKind::FormatChecked { passed, problems }),
+        ];
+        let state = fold_app(None, &events)?;
+        self.store
+            .commit(Commit {
+                events,
+                applications: vec![Write { state: state.clone(), expected: None }],
+                labels: vec![],
+            })
+            .await?;
+        Ok(state)
+    }
+
+    /// An application, to its vendor and to the scheme owner's staff.
+    pub async fn application(&self, p: &Principal, id: &str) -> Result<ApplicationState, RegistryError> {
+        Ok(self.visible_app(p, id).await?.state)
+    }
+
+    async fn visible_app(&self, p: &Principal, id: &str) -> Result<Versioned<ApplicationState>, RegistryError> {
+        let not_found =
+            || RegistryError::not_found(format!("no application `{}`", id.chars().take(80).collect::<String>()));
+        let app = self.store.application(id).await?.ok_or_else(not_found)?;
+        let allowed = p.role.is_owner() || (p.role == Role::Vendor && app.state.vendor == p.org);
+        // Another vendor's application is reported as absent, not as forbidden.
+        if allowed { Ok(app) } else { Err(not_found()) }
+    }
+
+    pub async fn application_events(&self, p: &Principal, id: &str) -> Result<Vec<Event>, RegistryError> {
+        self.visible_app(p, id).await?;
+        Ok(self.store.events_of(&Subject::Application(id.to_string())).await?)
+    }
+
+    /// Records the supply-chain inquiry's outcome (liaison).
+    pub async fn record_inquiry(
+        &self,
+        p: &Principal,
+        id: &str,
+        outcome: InquiryOutcome,
+        note: &str,
+    ) -> Result<ApplicationState, RegistryError> {
+        p.require(Role::Liaison, "record an inquiry outcome")?;
+        self.app_transition(p, id, None, |s| match s.status {
+            AppStatus::AwaitingInquiry => Ok(EventKind::InquiryRecorded { outcome, note: note.to_string() }),
+            other => Err(RegistryError::conflict(format!("the application is {}; no inquiry is pending", other.id()))),
+        })
+        .await
+    }
+
+    /// Refuses an application (reviewer).
+    pub async fn refuse(&self, p: &Principal, id: &str, reason: &str) -> Result<ApplicationState, RegistryError> {
+        p.require(Role::Reviewer, "refuse an application")?;
+        if reason.trim().is_empty() {
+            return Err(RegistryError::invalid("a refusal needs a reason", Vec::new()));
+        }
+        self.app_transition(p, id, Some(reason.to_string()), |s| {
+            if s.status.is_final() {
+                Err(RegistryError::conflict(format!("the application is already {}", s.status.id())))
+            } else {
+                Ok(EventKind::ApplicationRefused { reason: reason.to_string() })
+            }
+        })
+        .await
+    }
+
+    async fn app_transition(
+        &self,
+        p: &Principal,
+        id: &str,
+        reason: Option<String>,
+        decide: impl Fn(&ApplicationState) -> Result<EventKind, RegistryError>,
+    ) -> Result<ApplicationState, RegistryError> {
+        for _ in 0..RETRIES {
+            let cur = self.visible_app(p, id).await?;
+            let kind = decide(&cur.state)?;
+            let events = vec![self.event(p.actor(), Subject::Application(id.to_string()), reason.clone(), kind)];
+            let next = fold_app(Some(cur.state), &events)?;
+            match self
+                .store
+                .commit(Commit {
+                    events,
+                    applications: vec![Write { state: next.clone(), expected: Some(cur.version) }],
+                    labels: vec![],
+                })
+                .await
+            {
+                Ok(_) => return Ok(next),
+                Err(crate::store::StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RegistryError::conflict("the application kept changing; try again"))
+    }
+
+    /// Grants the label (reviewer): a new label, or the renewal of the label
+    /// the application renews. Exactly one label results however many
+    /// grants race.
+    pub async fn grant(&self, p: &Principal, id: &str) -> Result<LabelState, RegistryError> {
+        p.require(Role::Reviewer, "grant a label")?;
+        for _ in 0..RETRIES {
+            let cur = self.visible_app(p, id).await?;
+            let app = &cur.state;
+            match app.status {
+                AppStatus::InquiryCleared | AppStatus::InquiryConcern => {}
+                AppStatus::Granted => {
+                    let l = app.label.map(|l| l.to_string()).unwrap_or_default();
+                    return Err(RegistryError::conflict(format!("the application was already granted as {l}")));
+                }
+                other => {
+                    return Err(RegistryError::conflict(format!(
+                        "the application is {}; it cannot be granted",
+                        other.id()
+                    )));
+                }
+            }
+            let checklist: starmark_checklist::Checklist = serde_json::from_value(app.checklist.clone())
+                .map_err(|e| RegistryError::new(ErrorKind::Unavailable, format!("stored checklist unreadable: {e}")))?;
+            let level = app.level.ok_or_else(|| RegistryError::conflict("the application names no level"))?;
+            let today = self.today();
+            let expires_on = self.expiry(level, checklist.requested_validity_months, today)?;
+            let public = PublicRecord::from_checklist(&checklist);
+            let (label_write, label_event) = match app.renewal_of {
+                None => {
+                    let year = u16::try_from(today.year()).unwrap_or(0);
+                    let seq = self.store.next_label_seq(level, year).await?;
+                    let label = LabelId::new(level, year, seq);
+                    let ev = self.event(
+                        p.actor(),
+                        Subject::Label(label),
+                        None,
+                        EventKind::LabelGranted {
+                            application: app.id.clone(),
+                            vendor: app.vendor.clone(),
+                            level,
+                            criteria: app.criteria.clone(),
+                            category: checklist.category.clone(),
+                            issued_on: today,
+                            expires_on,
+                            public,
+                        },
+                    );
+                    let state = fold_label(None, std::slice::from_ref(&ev))?;
+                    (Write { state, expected: None }, ev)
+                }
+                Some(label) => {
+                    let cur_label = self
+                        .store
+                        .label(label)
+                        .await?
+                        .ok_or_else(|| RegistryError::not_found(format!("no label {label}")))?;
+                    let ev = self.event(
+                        p.actor(),
+                        Subject::Label(label),
+                        None,
+                        EventKind::LabelRenewed {
+                            application: app.id.clone(),
+                            criteria: app.criteria.clone(),
+                            renewed_on: today,
+                            expires_on,
+                            public,
+                        },
+                    );
+                    let state = fold_label(Some(cur_label.state), std::slice::from_ref(&ev))?;
+                    (Write { state, expected: Some(cur_label.version) }, ev)
+                }
+            };
+            let label = label_write.state.id;
+            let app_events = vec![self.event(
+                p.actor(),
+                Subject::Application(app.id.clone()),
+                None,
+                EventKind::ApplicationGranted { label },
+            )];
+            let next_app = fold_app(Some(cur.state.clone()), &app_events)?;
+            let mut events = app_events;
+            events.push(label_event);
+            let commit = Commit {
+                events,
+                applications: vec![Write { state: next_app, expected: Some(cur.version) }],
+                labels: vec![label_write.clone()],
+            };
+            match self.store.commit(commit).await {
+                Ok(_) => return Ok(label_write.state),
+                Err(crate::store::StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RegistryError::conflict("the application kept changing; try again"))
+    }
+
+    /// Last valid day of a label granted on `day`.
+    fn expiry(&self, level: Level, requested: Option<u32>, day: Date) -> Result<Date, RegistryError> {
+        let max = self.catalogs.scheme.level(level).map(|l| l.validity_max_months).unwrap_or(24);
+        let months = requested.map_or(max, |r| r.clamp(1, max));
+        day.checked_add(Span::new().months(i64::from(months)))
+            .and_then(|d| d.checked_sub(Span::new().days(1)))
+            .map_err(|e| RegistryError::new(ErrorKind::Invalid, format!("cannot compute the expiry date: {e}")))
+    }
+
+    // ------------------------------------------------------------------ labels
+
+    /// A label's public record.
+    pub async fn label(&self, id: LabelId) -> Result<LabelState, RegistryError> {
+        Ok(self.store.label(id).await?.ok_or_else(|| RegistryError::not_found(format!("no label {id}")))?.state)
+    }
+
+    pub async fn labels(&self, mut q: LabelQuery) -> Result<Page<LabelState>, RegistryError> {
+        q.limit = q.limit.clamp(1, 200);
+        // Control characters can never match stored text (the format check
+        // refuses them) and some databases reject them outright.
+        q.q = q.q.map(|s| s.chars().filter(|c| !c.is_control()).take(200).collect());
+        q.today = self.today();
+        Ok(self.store.labels(&q).await?)
+    }
+
+    /// A label's public history.
+    pub async fn label_events(&self, id: LabelId) -> Result<Vec<Event>, RegistryError> {
+        self.label(id).await?;
+        Ok(self.store.events_of(&Subject::Label(id)).await?)
+    }
+
+    async fn own_label(&self, p: &Principal, id: LabelId) -> Result<Versioned<LabelState>, RegistryError> {
+        let l = self.store.label(id).await?.ok_or_else(|| RegistryError::not_found(format!("no label {id}")))?;
+        if p.role != Role::Vendor || l.state.vendor != p.org {
+            return Err(RegistryError::forbidden(format!("only the vendor holding {id} may do this")));
+        }
+        Ok(l)
+    }
+
+    /// Revokes a label on one of the scheme's grounds, with a public statement (reviewer).
+    pub async fn revoke(
+        &self,
+        p: &Principal,
+        id: LabelId,
+        ground: &str,
+        statement: &str,
+    ) -> Result<LabelState, RegistryError> {
+        p.require(Role::Reviewer, "revoke a label")?;
+        if self.catalogs.scheme.revocation_ground(ground).is_none() {
+            let ids: Vec<&str> = self.catalogs.scheme.revocation_grounds.iter().map(|g| g.id.as_str()).collect();
+            return Err(RegistryError::invalid(
+                format!("unknown revocation ground `{ground}`; use one of: {}", ids.join(", ")),
+                Vec::new(),
+            ));
+        }
+        if statement.trim().is_empty() {
+            return Err(RegistryError::invalid("a revocation needs a public statement", Vec::new()));
+        }
+        self.label_transition(id, p.actor(), |_| {
+            Ok(EventKind::LabelRevoked { ground: ground.to_string(), statement: statement.to_string() })
+        })
+        .await
+    }
+
+    /// The vendor reports a change of the security specification; the label is revoked.
+    pub async fn report_change(
+        &self,
+        p: &Principal,
+        id: LabelId,
+        description: &str,
+    ) -> Result<LabelState, RegistryError> {
+        self.own_label(p, id).await?;
+        if description.trim().is_empty() {
+            return Err(RegistryError::invalid("describe the change", Vec::new()));
+        }
+        self.label_transition(id, p.actor(), |_| Ok(EventKind::ChangeReported { description: description.to_string() }))
+            .await
+    }
+
+    /// The vendor updates the security information on the product page.
+    pub async fn update_security_info(
+        &self,
+        p: &Principal,
+        id: LabelId,
+        info: SecurityInfo,
+    ) -> Result<LabelState, RegistryError> {
+        self.own_label(p, id).await?;
+        self.label_transition(id, p.actor(), |_| Ok(EventKind::SecurityInfoUpdated { info: info.clone() })).await
+    }
+
+    async fn label_transition(
+        &self,
+        id: LabelId,
+        actor: Actor,
+        decide: impl Fn(&LabelState) -> Result<EventKind, RegistryError>,
+    ) -> Result<LabelState, RegistryError> {
+        for _ in 0..RETRIES {
+            let cur = self.store.label(id).await?.ok_or_else(|| RegistryError::not_found(format!("no label {id}")))?;
+            if cur.state.revoked.is_some() {
+                return Err(RegistryError::conflict(format!("{id} is revoked")));
+            }
+            let kind = decide(&cur.state)?;
+            let events = vec![self.event(actor.clone(), Subject::Label(id), None, kind)];
+            let next = fold_label(Some(cur.state), &events)?;
+            match self
+                .store
+                .commit(Commit {
+                    events,
+                    applications: vec![],
+                    labels: vec![Write { state: next.clone(), expected: Some(cur.version) }],
+                })
+                .await
+            {
+                Ok(_) => return Ok(next),
+                Err(crate::store::StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(RegistryError::conflict("the label kept changing; try again"))
+    }
+
+    /// Writes an expiry event for every label past its last valid day.
+    /// The status reads as expired without it; this puts it in the log.
+    pub async fn record_expiries(&self) -> Result<usize, RegistryError> {
+        let today = self.today();
+        let mut n = 0;
+        loop {
+            let due = self.store.unrecorded_expiries(today, 100).await?;
+            if due.is_empty() {
+                return Ok(n);
+            }
+            for l in due {
+                let ev = vec![self.event(
+                    Actor::system(),
+                    Subject::Label(l.state.id),
+                    None,
+                    EventKind::LabelExpired { on: l.state.expires_on },
+                )];
+                let next = fold_label(Some(l.state), &ev)?;
+                match self
+                    .store
+                    .commit(Commit {
+                        events: ev,
+                        applications: vec![],
+                        labels: vec![Write { state: next, expected: Some(l.version) }],
+                    })
+                    .await
+                {
+                    Ok(_) => n += 1,
+                    // Someone else recorded it (or renewed) meanwhile.
+                    Err(crate::store::StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+    }
+
+    /// Status of a label today.
+    pub fn status(&self, l: &LabelState) -> LabelStatus {
+        l.status_on(self.today())
+    }
+}
+
+fn seq_events(events: &[NewEvent]) -> Vec<Event> {
+    events.iter().map(|e| Event { seq: 0, event: e.clone() }).collect()
+}
+
+fn fold_app(start: Option<ApplicationState>, events: &[NewEvent]) -> Result<ApplicationState, RegistryError> {
+    let mut s = start;
+    for e in seq_events(events) {
+        s = Some(apply_application(s, &e).map_err(|f| RegistryError::conflict(f.to_string()))?);
+    }
+    s.ok_or_else(|| RegistryError::conflict("no events"))
+}
+
+fn fold_label(start: Option<LabelState>, events: &[NewEvent]) -> Result<LabelState, RegistryError> {
+    let mut s = start;
+    for e in seq_events(events) {
+        s = Some(apply_label(s, &e).map_err(|f| RegistryError::conflict(f.to_string()))?);
+    }
+    s.ok_or_else(|| RegistryError::conflict("no events"))
+}

@@ -1,0 +1,153 @@
+//! The storage boundary. One implementation per database, each with its own
+//! migrations; all of them pass the same test story (`testkit`).
+//!
+//! The log and the current state are written together: a [`Commit`]
+//! appends events and replaces the projections they change, atomically, and
+//! only if each projection is still at the version the caller read
+//! (optimistic concurrency). Event order and label sequence numbers come
+//! from the database, never from one process's memory.
+
+use async_trait::async_trait;
+use jiff::civil::Date;
+use starmark_criteria::Level;
+
+use crate::auth::{Organization, TokenRecord};
+use crate::event::{Event, NewEvent, Subject};
+use crate::label_id::LabelId;
+use crate::model::{ApplicationState, LabelState, LabelStatus};
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A projection changed since it was read, or a unique key exists.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// A state with the version it was read at.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub state: T,
+    pub version: i64,
+}
+
+/// A projection to write. `expected` is the version read (None: it must
+/// not exist yet).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write<T> {
+    pub state: T,
+    pub expected: Option<i64>,
+}
+
+/// Events to append and the projections they produce, written atomically.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Commit {
+    pub events: Vec<NewEvent>,
+    pub applications: Vec<Write<ApplicationState>>,
+    pub labels: Vec<Write<LabelState>>,
+}
+
+/// A search over labels (public data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelQuery {
+    /// Matched against product names, model numbers, applicant and label ID.
+    pub q: Option<String>,
+    pub level: Option<Level>,
+    pub status: Option<LabelStatus>,
+    pub category: Option<String>,
+    pub vendor: Option<String>,
+    /// The day `status` is judged on.
+    pub today: Date,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// A cheap round trip to the database.
+    async fn health(&self) -> Result<(), StoreError>;
+
+    async fn insert_org(&self, org: &Organization) -> Result<(), StoreError>;
+    async fn org(&self, id: &str) -> Result<Option<Organization>, StoreError>;
+    async fn orgs(&self) -> Result<Vec<Organization>, StoreError>;
+    async fn insert_token(&self, token: &TokenRecord) -> Result<(), StoreError>;
+    async fn token(&self, hash: &str) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// The next sequence number for labels of `level` granted in `year`
+    /// (1, 2, ...). Numbers are never reused; a failed grant leaves a gap.
+    async fn next_label_seq(&self, level: Level, year: u16) -> Result<u32, StoreError>;
+
+    /// Appends the events and writes the projections, all or nothing.
+    /// Returns the events with their log positions.
+    async fn commit(&self, commit: Commit) -> Result<Vec<Event>, StoreError>;
+
+    async fn application(&self, id: &str) -> Result<Option<Versioned<ApplicationState>>, StoreError>;
+    async fn label(&self, id: LabelId) -> Result<Option<Versioned<LabelState>>, StoreError>;
+    async fn labels(&self, query: &LabelQuery) -> Result<Page<LabelState>, StoreError>;
+    /// Labels not revoked whose last valid day is before `day` and whose
+    /// expiry is not yet in the log.
+    async fn unrecorded_expiries(&self, day: Date, limit: u32) -> Result<Vec<Versioned<LabelState>>, StoreError>;
+
+    /// One subject's events, oldest first.
+    async fn events_of(&self, subject: &Subject) -> Result<Vec<Event>, StoreError>;
+    /// The log after position `after`, oldest first, at most `limit`.
+    async fn events(&self, after: i64, limit: u32) -> Result<Vec<Event>, StoreError>;
+}
+
+/// The text a label is found by: product names, model numbers, applicant
+/// names and the label ID, lowercased. Stored beside each label.
+pub fn search_text(l: &LabelState) -> String {
+    let p = &l.public;
+    let mut parts: Vec<&str> = Vec::new();
+    parts.extend(p.product_name.ja.as_deref());
+    parts.extend(p.product_name.en.as_deref());
+    parts.extend(p.model_numbers.iter().map(String::as_str));
+    parts.extend(p.applicant.ja.as_deref());
+    parts.extend(p.applicant.en.as_deref());
+    let id = l.id.to_string();
+    parts.push(&id);
+    parts.join("\n").to_lowercase()
+}
+
+/// A `LIKE` pattern matching `q` anywhere, with `\` as the escape character.
+pub fn like_pattern(q: &str) -> String {
+    let mut s = String::from("%");
+    for c in q.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}
+
+/// The stored form of an event: its JSON, which is also what is served.
+pub fn encode_event(e: &NewEvent) -> Result<String, StoreError> {
+    serde_json::to_string(e).map_err(|x| StoreError::Corrupt(format!("cannot encode an event: {x}")))
+}
+
+pub fn decode_event(seq: i64, body: &str) -> Result<Event, StoreError> {
+    serde_json::from_str(body)
+        .map(|event| Event { seq, event })
+        .map_err(|x| StoreError::Corrupt(format!("event {seq} cannot be read: {x}")))
+}
+
+pub fn encode_state<T: serde::Serialize>(s: &T) -> Result<String, StoreError> {
+    serde_json::to_string(s).map_err(|x| StoreError::Corrupt(format!("cannot encode a state: {x}")))
+}
+
+pub fn decode_state<T: serde::de::DeserializeOwned>(what: &str, body: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|x| StoreError::Corrupt(format!("{what} cannot be read: {x}")))
+}

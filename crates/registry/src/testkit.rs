@@ -1,0 +1,341 @@
+//! The storage test story: the same scenarios, run by every [`Store`]
+//! implementation's own tests against a fresh, empty store. Each function
+//! panics with a message on the first failed expectation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "test code")]
+
+use std::sync::Arc;
+
+use jiff::civil::date;
+use starmark_checklist::Encoding;
+use starmark_criteria::{CatalogSet, Level};
+
+use crate::auth::{Actor, OrgKind, Organization, Role, TokenRecord};
+use crate::clock::ManualClock;
+use crate::error::ErrorKind;
+use crate::event::{EventKind, NewEvent, Subject};
+use crate::label_id::LabelId;
+use crate::model::{AppStatus, InquiryOutcome, LabelStatus, SecurityInfo, replay};
+use crate::service::{Principal, Registry};
+use crate::store::{Commit, LabelQuery, Store, StoreError, Write};
+
+/// The filled example checklist of the repository (passes the format check).
+pub const EXAMPLE_CHECKLIST: &str = include_str!("../../../examples/star-1-home-camera/checklist.toml");
+
+/// Everything a scenario needs: a registry on the store under test, a
+/// controlled clock, and principals for each role.
+#[derive(Debug)]
+pub struct World {
+    pub registry: Registry,
+    pub clock: Arc<ManualClock>,
+    pub vendor: Principal,
+    pub other_vendor: Principal,
+    pub reviewer: Principal,
+    pub liaison: Principal,
+    pub admin: Principal,
+    pub lab: Principal,
+}
+
+impl World {
+    pub async fn new(store: Arc<dyn Store>) -> World {
+        let clock = Arc::new(ManualClock::at_date(date(2026, 11, 27)));
+        let registry = Registry::new(store, Arc::new(CatalogSet::embedded().unwrap()), clock.clone());
+        let vendor_org = registry.add_org(OrgKind::Vendor, "Example Corp.", None).await.unwrap();
+        let other_org = registry.add_org(OrgKind::Vendor, "Other Corp.", None).await.unwrap();
+        let owner = registry.add_org(OrgKind::SchemeOwner, "Scheme owner", None).await.unwrap();
+        let lab_org = registry.add_org(OrgKind::TestLab, "Lab", Some("ISO/IEC 17025 No. 1".into())).await.unwrap();
+        let principal = async |org: &Organization, role: Role| {
+            let secret = registry.issue_token(&org.id, role, "test").await.unwrap();
+            registry.authenticate(secret.expose()).await.unwrap()
+        };
+        World {
+            vendor: principal(&vendor_org, Role::Vendor).await,
+            other_vendor: principal(&other_org, Role::Vendor).await,
+            reviewer: principal(&owner, Role::Reviewer).await,
+            liaison: principal(&owner, Role::Liaison).await,
+            admin: principal(&owner, Role::Admin).await,
+            lab: principal(&lab_org, Role::Lab).await,
+            registry,
+            clock,
+        }
+    }
+
+    /// Submits the example and takes it through a cleared inquiry.
+    pub async fn cleared_application(&self, checklist: &str) -> String {
+        let app = self.registry.submit(&self.vendor, checklist.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+        assert_eq!(app.status, AppStatus::AwaitingInquiry, "{:#?}", app.problems);
+        self.registry.record_inquiry(&self.liaison, &app.id, InquiryOutcome::Cleared, "no concern").await.unwrap();
+        app.id
+    }
+}
+
+/// Organizations, tokens, sequences, versions and the log's order.
+pub async fn store_basics(store: Arc<dyn Store>) {
+    store.health().await.unwrap();
+    let org = Organization { id: "org_a".into(), kind: OrgKind::Vendor, name: "A".into(), accreditation: None };
+    store.insert_org(&org).await.unwrap();
+    assert!(matches!(store.insert_org(&org).await, Err(StoreError::Conflict(_))), "duplicate organization accepted");
+    assert_eq!(store.org("org_a").await.unwrap(), Some(org.clone()));
+    assert_eq!(store.org("'; DROP TABLE orgs; --").await.unwrap(), None);
+    assert_eq!(store.orgs().await.unwrap().len(), 1);
+    let t = TokenRecord { hash: "ab".repeat(32), org: "org_a".into(), role: Role::Vendor, label: "ci".into() };
+    store.insert_token(&t).await.unwrap();
+    assert_eq!(store.token(&t.hash).await.unwrap(), Some(t.clone()));
+    assert!(
+        store
+            .insert_token(&TokenRecord { org: "org_missing".into(), hash: "cd".repeat(32), ..t.clone() })
+            .await
+            .is_err(),
+        "token of an unknown organization accepted"
+    );
+
+    // Sequences: per level and year, from 1, never reused.
+    assert_eq!(store.next_label_seq(Level::Star1, 2026).await.unwrap(), 1);
+    assert_eq!(store.next_label_seq(Level::Star1, 2026).await.unwrap(), 2);
+    assert_eq!(store.next_label_seq(Level::Star2, 2026).await.unwrap(), 1);
+    assert_eq!(store.next_label_seq(Level::Star1, 2027).await.unwrap(), 1);
+    assert_eq!(store.next_label_seq(Level::Star1, 2026).await.unwrap(), 3);
+
+    // A commit with a stale version writes nothing at all.
+    let w = World::new(store.clone()).await;
+    let app = w.registry.submit(&w.vendor, EXAMPLE_CHECKLIST.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+    let cur = store.application(&app.id).await.unwrap().unwrap();
+    let before = store.events(0, 1000).await.unwrap().len();
+    let stale = Commit {
+        events: vec![NewEvent {
+            at: w.clock.now_ts(),
+            actor: Actor::system(),
+            subject: Subject::Application(app.id.clone()),
+            reason: None,
+            kind: EventKind::ApplicationRefused { reason: "x".into() },
+        }],
+        applications: vec![Write { state: cur.state.clone(), expected: Some(cur.version + 7) }],
+        labels: vec![],
+    };
+    assert!(matches!(store.commit(stale).await, Err(StoreError::Conflict(_))));
+    assert_eq!(store.events(0, 1000).await.unwrap().len(), before, "a failed commit left events behind");
+    assert_eq!(store.application(&app.id).await.unwrap().unwrap(), cur);
+
+    // The log's order is strictly increasing, and paging follows it.
+    let all = store.events(0, 1000).await.unwrap();
+    assert!(all.windows(2).all(|p| p[0].seq < p[1].seq));
+    let page = store.events(all[0].seq, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].seq, all[1].seq);
+    let mine = store.events_of(&Subject::Application(app.id.clone())).await.unwrap();
+    assert_eq!(
+        mine.iter().map(|e| e.event.kind.name()).collect::<Vec<_>>(),
+        ["application_submitted", "format_checked"]
+    );
+}
+
+/// apply → format check → inquiry → grant → public look-up → change report → revoked.
+pub async fn lifecycle(store: Arc<dyn Store>) {
+    let w = World::new(store.clone()).await;
+    let r = &w.registry;
+
+    // A failing checklist is kept as returned, with every problem.
+    let bad = EXAMPLE_CHECKLIST.replacen("verdict = \"conforms\"", "verdict = \"inconclusive\"", 1).replacen(
+        "code = \"VN\"",
+        "code = \"\"",
+        1,
+    );
+    let returned = r.submit(&w.vendor, bad.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+    assert_eq!(returned.status, AppStatus::Returned);
+    let codes: Vec<&str> = returned.problems.iter().map(|p| p.code.as_str()).collect();
+    assert_eq!(codes, ["field-missing", "verdict-not-conforming"]);
+    assert_eq!(r.application(&w.vendor, &returned.id).await.unwrap().status, AppStatus::Returned);
+    assert_eq!(r.grant(&w.reviewer, &returned.id).await.unwrap_err().kind, ErrorKind::Conflict);
+
+    let id = w.cleared_application(EXAMPLE_CHECKLIST).await;
+    let label = r.grant(&w.reviewer, &id).await.unwrap();
+    assert_eq!(label.id.level, Level::Star1);
+    assert_eq!(label.id.year, 2026);
+    assert_eq!(label.issued_on, date(2026, 11, 27));
+    assert_eq!(label.expires_on, date(2028, 11, 26), "at most two years");
+    assert_eq!(r.application(&w.vendor, &id).await.unwrap().label, Some(label.id));
+
+    // Public look-up: only public fields, disclosure choices respected.
+    let public = r.label(label.id).await.unwrap();
+    assert_eq!(r.status(&public), LabelStatus::Valid);
+    assert_eq!(public.public.manufacturer.as_deref(), Some("Example Manufacturing Co., Ltd."));
+    assert_eq!(public.public.country_of_manufacture, None, "the vendor chose not to disclose the country");
+    let found = r.labels(query(Some("hc-200w"))).await.unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].id, label.id);
+    assert_eq!(r.labels(query(Some(&label.id.to_string().to_lowercase()))).await.unwrap().total, 1);
+    for hostile in ["%", "_", "\\", "' OR 1=1 --", "\u{0}", "ホーム"] {
+        let n = r.labels(query(Some(hostile))).await.unwrap().total;
+        assert!(n <= 1, "{hostile:?} matched {n}");
+    }
+    assert_eq!(r.labels(query(Some("%"))).await.unwrap().total, 0, "% is a literal");
+
+    // Security information is the vendor's, and every update is an event.
+    let info = SecurityInfo { vulnerability_contact: "security@example.com".into(), ..SecurityInfo::default() };
+    r.update_security_info(&w.vendor, label.id, info.clone()).await.unwrap();
+    assert_eq!(
+        r.update_security_info(&w.other_vendor, label.id, info.clone()).await.unwrap_err().kind,
+        ErrorKind::Forbidden
+    );
+
+    // A reported change revokes the label.
+    w.clock.advance_days(30);
+    let revoked = r.report_change(&w.vendor, label.id, "new firmware changes the login").await.unwrap();
+    assert_eq!(r.status(&revoked), LabelStatus::Revoked);
+    assert_eq!(revoked.revoked.as_ref().unwrap().ground, "specification_changed");
+    assert_eq!(r.labels(LabelQuery { status: Some(LabelStatus::Revoked), ..query(None) }).await.unwrap().total, 1);
+    assert_eq!(r.revoke(&w.reviewer, label.id, "false_application", "x").await.unwrap_err().kind, ErrorKind::Conflict);
+
+    let events = r.label_events(label.id).await.unwrap();
+    let history: Vec<&str> = events.iter().map(|e| e.event.kind.name()).collect();
+    assert_eq!(history, ["label_granted", "security_info_updated", "change_reported"]);
+
+    // The projections are exactly what the log replays to.
+    assert_replay_matches(&store).await;
+}
+
+fn query(q: Option<&str>) -> LabelQuery {
+    LabelQuery {
+        q: q.map(String::from),
+        level: None,
+        status: None,
+        category: None,
+        vendor: None,
+        today: date(2000, 1, 1),
+        offset: 0,
+        limit: 50,
+    }
+}
+
+/// A label driven past its expiry with the controlled clock, then renewed.
+pub async fn expiry_and_renewal(store: Arc<dyn Store>) {
+    let w = World::new(store.clone()).await;
+    let r = &w.registry;
+    let short = EXAMPLE_CHECKLIST.replacen("[criteria]", "requested_validity_months = 6\n\n[criteria]", 1);
+    let id = w.cleared_application(&short).await;
+    let label = r.grant(&w.reviewer, &id).await.unwrap();
+    assert_eq!(label.expires_on, date(2027, 5, 26));
+
+    w.clock.set_date(date(2027, 5, 26));
+    assert_eq!(r.status(&r.label(label.id).await.unwrap()), LabelStatus::Valid, "valid through its last day");
+    w.clock.set_date(date(2027, 5, 27));
+    assert_eq!(
+        r.status(&r.label(label.id).await.unwrap()),
+        LabelStatus::Expired,
+        "expired the day after, with no event needed"
+    );
+    assert_eq!(r.labels(LabelQuery { status: Some(LabelStatus::Expired), ..query(None) }).await.unwrap().total, 1);
+    assert_eq!(r.labels(LabelQuery { status: Some(LabelStatus::Valid), ..query(None) }).await.unwrap().total, 0);
+    assert_eq!(r.record_expiries().await.unwrap(), 1);
+    assert_eq!(r.record_expiries().await.unwrap(), 0, "an expiry is recorded once");
+
+    // Renewal: a new self-declaration, evaluated again.
+    let renewal = short.replacen("evaluated_on = 2026-10-15", "evaluated_on = 2027-05-20", 1);
+    let app = r.renew(&w.vendor, label.id, renewal.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+    assert_eq!(app.status, AppStatus::AwaitingInquiry, "{:#?}", app.problems);
+    assert_eq!(
+        r.renew(&w.other_vendor, label.id, renewal.as_bytes(), Some(Encoding::Toml)).await.unwrap_err().kind,
+        ErrorKind::Forbidden
+    );
+    r.record_inquiry(&w.liaison, &app.id, InquiryOutcome::Cleared, "").await.unwrap();
+    let renewed = r.grant(&w.reviewer, &app.id).await.unwrap();
+    assert_eq!(renewed.id, label.id, "a renewal keeps the label ID");
+    assert_eq!(renewed.renewed_on, Some(date(2027, 5, 27)));
+    assert_eq!(renewed.expires_on, date(2027, 11, 26));
+    assert_eq!(r.status(&renewed), LabelStatus::Valid);
+    assert_replay_matches(&store).await;
+}
+
+/// Many concurrent grants of one application give exactly one label.
+pub async fn concurrent_grants(store: Arc<dyn Store>) {
+    let w = Arc::new(World::new(store.clone()).await);
+    let id = w.cleared_application(EXAMPLE_CHECKLIST).await;
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let w = w.clone();
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move { w.registry.grant(&w.reviewer, &id).await }));
+    }
+    let mut ok = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(l) => ok.push(l.id),
+            Err(e) => assert_eq!(e.kind, ErrorKind::Conflict, "{e}"),
+        }
+    }
+    assert_eq!(ok.len(), 1, "granted {} times", ok.len());
+    let all = w.registry.labels(query(None)).await.unwrap();
+    assert_eq!(all.total, 1);
+    assert_eq!(all.items[0].id, ok[0]);
+    assert_replay_matches(&store).await;
+}
+
+/// Who may do what.
+pub async fn authorization(store: Arc<dyn Store>) {
+    let w = World::new(store.clone()).await;
+    let r = &w.registry;
+    let app = r.submit(&w.vendor, EXAMPLE_CHECKLIST.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+    // Another vendor's application does not exist for you.
+    assert_eq!(r.application(&w.other_vendor, &app.id).await.unwrap_err().kind, ErrorKind::NotFound);
+    assert_eq!(r.application(&w.lab, &app.id).await.unwrap_err().kind, ErrorKind::NotFound);
+    for p in [&w.reviewer, &w.liaison, &w.admin] {
+        assert_eq!(r.application(p, &app.id).await.unwrap().id, app.id);
+    }
+    for p in [&w.reviewer, &w.liaison, &w.admin, &w.lab] {
+        let e = r.submit(p, EXAMPLE_CHECKLIST.as_bytes(), Some(Encoding::Toml)).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden);
+    }
+    for p in [&w.vendor, &w.reviewer, &w.admin, &w.lab] {
+        let e = r.record_inquiry(p, &app.id, InquiryOutcome::Cleared, "").await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden);
+    }
+    r.record_inquiry(&w.liaison, &app.id, InquiryOutcome::Concern, "vendor under review").await.unwrap();
+    for p in [&w.vendor, &w.liaison, &w.admin, &w.lab] {
+        assert_eq!(r.grant(p, &app.id).await.unwrap_err().kind, ErrorKind::Forbidden);
+        assert_eq!(r.refuse(p, &app.id, "no").await.unwrap_err().kind, ErrorKind::Forbidden);
+    }
+    let refused = r.refuse(&w.reviewer, &app.id, "supply-chain concern").await.unwrap();
+    assert_eq!(refused.status, AppStatus::Refused);
+    assert_eq!(r.grant(&w.reviewer, &app.id).await.unwrap_err().kind, ErrorKind::Conflict);
+
+    let id = w.cleared_application(EXAMPLE_CHECKLIST).await;
+    let label = r.grant(&w.reviewer, &id).await.unwrap();
+    assert_eq!(r.report_change(&w.other_vendor, label.id, "x").await.unwrap_err().kind, ErrorKind::Forbidden);
+    assert_eq!(r.revoke(&w.vendor, label.id, "false_application", "x").await.unwrap_err().kind, ErrorKind::Forbidden);
+    assert_eq!(r.revoke(&w.reviewer, label.id, "because", "x").await.unwrap_err().kind, ErrorKind::Invalid);
+    assert_eq!(r.revoke(&w.reviewer, label.id, "false_application", " ").await.unwrap_err().kind, ErrorKind::Invalid);
+    let l = r.revoke(&w.reviewer, label.id, "false_application", "The application was false.").await.unwrap();
+    assert_eq!(r.status(&l), LabelStatus::Revoked);
+    assert_eq!(r.authenticate("smk_not-a-token").await.unwrap_err().kind, ErrorKind::Unauthenticated);
+    assert_eq!(r.issue_token(&w.vendor.org, Role::Reviewer, "x").await.unwrap_err().kind, ErrorKind::Invalid);
+}
+
+/// Unreadable input is refused and nothing is written.
+pub async fn bad_input_writes_nothing(store: Arc<dyn Store>) {
+    let w = World::new(store.clone()).await;
+    let before = store.events(0, 10_000).await.unwrap().len();
+    for bytes in [&b"\xff\xfe"[..], b"format = ", b"{\"levle\": 1}", &vec![b' '; 2 * 1024 * 1024][..]] {
+        let e = w.registry.submit(&w.vendor, bytes, None).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid);
+        assert_eq!(e.problems.len(), 1);
+    }
+    assert_eq!(store.events(0, 10_000).await.unwrap().len(), before);
+    assert_eq!(w.registry.application(&w.vendor, "app_missing").await.unwrap_err().kind, ErrorKind::NotFound);
+    let missing = LabelId::new(Level::Star1, 2026, 999);
+    assert_eq!(w.registry.label(missing).await.unwrap_err().kind, ErrorKind::NotFound);
+}
+
+async fn assert_replay_matches(store: &Arc<dyn Store>) {
+    let events = store.events(0, 100_000).await.unwrap();
+    let (apps, labels) = replay(&events).unwrap();
+    for a in &apps {
+        assert_eq!(
+            &store.application(&a.id).await.unwrap().unwrap().state,
+            a,
+            "application {} differs from its replay",
+            a.id
+        );
+    }
+    for l in &labels {
+        assert_eq!(&store.label(l.id).await.unwrap().unwrap().state, l, "label {} differs from its replay", l.id);
+    }
+}

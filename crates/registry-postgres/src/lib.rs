@@ -18,8 +18,8 @@ use starmark_registry::event::{Event, Subject};
 use starmark_registry::label_id::LabelId;
 use starmark_registry::model::{ApplicationState, LabelState, LabelStatus};
 use starmark_registry::store::{
-    Commit, LabelQuery, Page, Store, StoreError, Versioned, decode_event, decode_state, encode_event, encode_state,
-    like_pattern, search_text,
+    Commit, Idempotency, LabelQuery, Page, Store, StoreError, Versioned, decode_event, decode_state, encode_event,
+    encode_state, like_pattern, search_text,
 };
 
 #[derive(Debug, Clone)]
@@ -340,6 +340,58 @@ impl Store for PgStore {
         .await
         .map_err(err)?;
         rows.iter().map(|r| versioned("label", r)).collect()
+    }
+
+    async fn idempotency_begin(&self, scope: &str, key: &str, request_hash: &str) -> Result<Idempotency, StoreError> {
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(request_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        if inserted.rows_affected() == 1 {
+            return Ok(Idempotency::New);
+        }
+        let row = sqlx::query("SELECT request_hash, status, body FROM idempotency WHERE scope = $1 AND key = $2")
+            .bind(scope)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        let Some(r) = row else { return Ok(Idempotency::InProgress) };
+        let hash: String = r.try_get("request_hash").map_err(err)?;
+        let status: Option<i64> = r.try_get("status").map_err(err)?;
+        let body: Option<String> = r.try_get("body").map_err(err)?;
+        Ok(match (hash == request_hash, status, body) {
+            (false, _, _) => Idempotency::Mismatch,
+            (true, Some(s), Some(b)) => Idempotency::Done { status: u16::try_from(s).unwrap_or(500), body: b },
+            _ => Idempotency::InProgress,
+        })
+    }
+
+    async fn idempotency_finish(&self, scope: &str, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE idempotency SET status = $1, body = $2 WHERE scope = $3 AND key = $4")
+            .bind(i64::from(status))
+            .bind(body)
+            .bind(scope)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn idempotency_abort(&self, scope: &str, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM idempotency WHERE scope = $1 AND key = $2 AND status IS NULL")
+            .bind(scope)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
     }
 
     async fn events_of(&self, subject: &Subject) -> Result<Vec<Event>, StoreError> {

@@ -48,7 +48,15 @@ macro_rules! story {
     )*};
 }
 
-story!(store_basics, lifecycle, expiry_and_renewal, concurrent_grants, authorization, bad_input_writes_nothing);
+story!(
+    store_basics,
+    lifecycle,
+    expiry_and_renewal,
+    concurrent_grants,
+    authorization,
+    bad_input_writes_nothing,
+    idempotency
+);
 
 #[tokio::test]
 async fn the_log_is_append_only_in_the_database_itself() {

@@ -73,6 +73,19 @@ pub struct Page<T> {
     pub total: u64,
 }
 
+/// What the store knows of an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idempotency {
+    /// First use: the key is now reserved for this request.
+    New,
+    /// The same request was already answered; replay the answer.
+    Done { status: u16, body: String },
+    /// The same key is being processed right now.
+    InProgress,
+    /// The key was used for a different request.
+    Mismatch,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// A cheap round trip to the database.
@@ -98,6 +111,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Labels not revoked whose last valid day is before `day` and whose
     /// expiry is not yet in the log.
     async fn unrecorded_expiries(&self, day: Date, limit: u32) -> Result<Vec<Versioned<LabelState>>, StoreError>;
+
+    /// Reserves `key` within `scope` for a request whose body hashes to
+    /// `request_hash`, or reports what happened to it before.
+    async fn idempotency_begin(&self, scope: &str, key: &str, request_hash: &str) -> Result<Idempotency, StoreError>;
+    /// Stores the answer to a reserved key.
+    async fn idempotency_finish(&self, scope: &str, key: &str, status: u16, body: &str) -> Result<(), StoreError>;
+    /// Releases a reserved key whose request failed, so a retry can run.
+    async fn idempotency_abort(&self, scope: &str, key: &str) -> Result<(), StoreError>;
 
     /// One subject's events, oldest first.
     async fn events_of(&self, subject: &Subject) -> Result<Vec<Event>, StoreError>;

@@ -339,3 +339,27 @@ async fn assert_replay_matches(store: &Arc<dyn Store>) {
         assert_eq!(&store.label(l.id).await.unwrap().unwrap().state, l, "label {} differs from its replay", l.id);
     }
 }
+
+/// Idempotency keys: first use reserves, a finished request replays, a
+/// different request under the same key is refused, an aborted one frees it.
+pub async fn idempotency(store: Arc<dyn Store>) {
+    use crate::store::Idempotency;
+    assert_eq!(store.idempotency_begin("org_a POST /x", "k1", "h1").await.unwrap(), Idempotency::New);
+    assert_eq!(store.idempotency_begin("org_a POST /x", "k1", "h1").await.unwrap(), Idempotency::InProgress);
+    assert_eq!(store.idempotency_begin("org_a POST /x", "k1", "h2").await.unwrap(), Idempotency::Mismatch);
+    assert_eq!(
+        store.idempotency_begin("org_b POST /x", "k1", "h2").await.unwrap(),
+        Idempotency::New,
+        "keys are per scope"
+    );
+    store.idempotency_finish("org_a POST /x", "k1", 201, "{\"ok\":true}").await.unwrap();
+    assert_eq!(
+        store.idempotency_begin("org_a POST /x", "k1", "h1").await.unwrap(),
+        Idempotency::Done { status: 201, body: "{\"ok\":true}".into() }
+    );
+    store.idempotency_abort("org_b POST /x", "k1").await.unwrap();
+    assert_eq!(store.idempotency_begin("org_b POST /x", "k1", "h3").await.unwrap(), Idempotency::New);
+    // A finished answer is never aborted away.
+    store.idempotency_abort("org_a POST /x", "k1").await.unwrap();
+    assert!(matches!(store.idempotency_begin("org_a POST /x", "k1", "h1").await.unwrap(), Idempotency::Done { .. }));
+}

@@ -1,0 +1,209 @@
+//! The registry's JSON API on the wire (`/api/v1`). These types are what
+//! the server sends and the CLI reads; they carry dates and times as
+//! strings (RFC 3339 / ISO 8601) so that neither side depends on the
+//! other's internals. Every type is in the OpenAPI document.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Text in Japanese and English.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Text {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ja: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
+}
+
+/// An error, as RFC 9457 `application/problem+json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProblemDocument {
+    /// A URI naming the kind of problem (`urn:starmark:problem:<code>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Each located problem, for input that failed a check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<FieldProblem>,
+}
+
+/// One located problem in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldProblem {
+    /// JSON pointer (RFC 6901) into the request body.
+    pub pointer: String,
+    pub severity: String,
+    pub code: String,
+    pub message: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CriteriaVersion {
+    pub catalog: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Inquiry {
+    /// `cleared` or `concern`.
+    pub outcome: String,
+    pub note: String,
+}
+
+/// An application as its vendor and the scheme owner see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Application {
+    pub id: String,
+    /// `returned`, `awaiting_inquiry`, `inquiry_cleared`, `inquiry_concern`, `granted` or `refused`.
+    pub status: String,
+    pub vendor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    pub criteria: CriteriaVersion,
+    /// The format check's problems (errors make the application `returned`).
+    pub problems: Vec<FieldProblem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inquiry: Option<Inquiry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal_of: Option<String>,
+    pub submitted_at: String,
+    pub updated_at: String,
+    /// The checklist as submitted (JSON encoding).
+    #[schema(value_type = Object)]
+    pub checklist: serde_json::Value,
+}
+
+/// Product information as published (disclosure choices applied).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Product {
+    pub name: Text,
+    pub model_numbers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_of_manufacture: Option<String>,
+    pub overview: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    pub inquiry_contact: String,
+    pub other_certifications: Vec<OtherCertification>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct OtherCertification {
+    pub scheme: String,
+    pub number: String,
+}
+
+/// Security information the vendor publishes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityInfo {
+    #[serde(default)]
+    pub vulnerabilities: Text,
+    #[serde(default)]
+    pub vulnerability_contact: String,
+    #[serde(default)]
+    pub other: Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Revocation {
+    pub ground: String,
+    pub ground_name: Text,
+    pub statement: String,
+    pub at: String,
+}
+
+/// A label's public record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Label {
+    pub id: String,
+    /// `star-1` .. `star-4`.
+    pub level: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    pub criteria: CriteriaVersion,
+    /// `valid`, `expired` or `revoked`, as of `as_of`.
+    pub status: String,
+    pub as_of: String,
+    pub issued_on: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewed_on: Option<String>,
+    /// Last day of validity.
+    pub expires_on: String,
+    pub applicant: Text,
+    pub evaluator_category: String,
+    pub product: Product,
+    pub security: SecurityInfo,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Revocation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LabelPage {
+    pub items: Vec<Label>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// One event of a history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    pub seq: i64,
+    pub at: String,
+    /// The event type, e.g. `label_granted`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The role that acted (`vendor`, `reviewer`, `system`, ...).
+    pub actor_role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InquiryRequest {
+    /// `cleared` or `concern`.
+    pub outcome: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefuseRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeRequest {
+    /// A revocation ground id from the scheme parameters.
+    pub ground: String,
+    /// The public statement shown on the product page.
+    pub statement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    /// What changed in the product's security specification.
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub storage: String,
+}

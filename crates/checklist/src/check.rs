@@ -190,15 +190,15 @@ pub fn check(c: &Checklist, catalogs: &CatalogSet, today: Date) -> Report {
                     format!("{why}; it no longer accepts applications"),
                     current,
                 );
-            } else if k.catalog.state == CatalogState::Superseded {
-                if let Some(end) = k.catalog.grace_end {
-                    cx.warn(
-                        "catalog-superseded",
-                        root.key("criteria").key("version"),
-                        format!("version {} is superseded; applications are accepted until {end}", k.version()),
-                        "consider evaluating against the current version",
-                    );
-                }
+            } else if k.catalog.state == CatalogState::Superseded
+                && let Some(end) = k.catalog.grace_end
+            {
+                cx.warn(
+                    "catalog-superseded",
+                    root.key("criteria").key("version"),
+                    format!("version {} is superseded; applications are accepted until {end}", k.version()),
+                    "consider evaluating against the current version",
+                );
             }
         }
     }
@@ -207,15 +207,15 @@ pub fn check(c: &Checklist, catalogs: &CatalogSet, today: Date) -> Report {
     check_product(c, &mut cx);
     check_evaluator(c, catalogs, catalog.map(|k| k.catalog.published).unwrap_or(None), today, &mut cx);
 
-    if let (Some(months), Some(p)) = (c.requested_validity_months, level_params) {
-        if months == 0 || months > p.validity_max_months {
-            cx.error(
-                "validity-out-of-range",
-                root.key("requested_validity_months"),
-                format!("{months} months asked; a {} label is valid for 1 to {} months", p.id, p.validity_max_months),
-                "ask for a shorter validity, or remove the field for the maximum",
-            );
-        }
+    if let (Some(months), Some(p)) = (c.requested_validity_months, level_params)
+        && (months == 0 || months > p.validity_max_months)
+    {
+        cx.error(
+            "validity-out-of-range",
+            root.key("requested_validity_months"),
+            format!("{months} months asked; a {} label is valid for 1 to {} months", p.id, p.validity_max_months),
+            "ask for a shorter validity, or remove the field for the maximum",
+        );
     }
 
     if let Some(k) = catalog {
@@ -303,10 +303,15 @@ fn check_applicant(c: &Checklist, cx: &mut Ctx) {
             "give the e-mail address or telephone number the scheme owner should use",
         );
     }
-    if let Some(n) = &c.applicant.corporate_number {
-        if !valid_corporate_number(n) {
-            cx.error("corporate-number-invalid", p.key("corporate_number"), format!("`{n}` is not a valid 13-digit Japanese corporate number (the check digit does not match)"), "copy the number from the corporate number publication site, or remove the field if the applicant has none");
-        }
+    if let Some(n) = &c.applicant.corporate_number
+        && !valid_corporate_number(n)
+    {
+        cx.error(
+            "corporate-number-invalid",
+            p.key("corporate_number"),
+            format!("`{n}` is not a valid 13-digit Japanese corporate number (the check digit does not match)"),
+            "copy the number from the corporate number publication site, or remove the field if the applicant has none",
+        );
     }
 }
 
@@ -393,18 +398,17 @@ fn check_product(c: &Checklist, cx: &mut Ctx) {
             "set disclose = true to publish it on the product page, or false to keep it private",
         );
     }
-    if let Some(url) = &pr.url {
-        if !(url.starts_with("https://") || url.starts_with("http://"))
+    if let Some(url) = &pr.url
+        && (!(url.starts_with("https://") || url.starts_with("http://"))
             || url.contains(char::is_whitespace)
-            || url.len() < 10
-        {
-            cx.error(
-                "url-invalid",
-                p.key("url"),
-                format!("`{url}` is not a web address"),
-                "give the product page's full address, starting with https://",
-            );
-        }
+            || url.len() < 10)
+    {
+        cx.error(
+            "url-invalid",
+            p.key("url"),
+            format!("`{url}` is not a web address"),
+            "give the product page's full address, starting with https://",
+        );
     }
     if blank(&pr.inquiry_contact) {
         cx.error(
@@ -445,15 +449,15 @@ fn check_evaluator(c: &Checklist, catalogs: &CatalogSet, published: Option<Date>
             format!("use one of: {}", ids()),
         ),
         Some(cat) => {
-            if let Some(lp) = c.level.and_then(|l| catalogs.scheme.level(l)) {
-                if !lp.evaluators.contains(&cat.id) {
-                    cx.error(
-                        "evaluator-not-allowed",
-                        p.key("category"),
-                        format!("a {} evaluator may not evaluate for {}", cat.id, lp.id),
-                        format!("{} may be evaluated by: {}", lp.id, lp.evaluators.join(", ")),
-                    );
-                }
+            if let Some(lp) = c.level.and_then(|l| catalogs.scheme.level(l))
+                && !lp.evaluators.contains(&cat.id)
+            {
+                cx.error(
+                    "evaluator-not-allowed",
+                    p.key("category"),
+                    format!("a {} evaluator may not evaluate for {}", cat.id, lp.id),
+                    format!("{} may be evaluated by: {}", lp.id, lp.evaluators.join(", ")),
+                );
             }
             if cat.requires_qualification && e.qualification.as_deref().is_none_or(blank) {
                 cx.error("qualification-missing", p.key("qualification"), format!("a {} must name the designated qualification held", cat.id), "give the qualification and its registration number, e.g. \"Registered Information Security Specialist No. 012345\"");
@@ -599,18 +603,19 @@ fn check_item(item: &Item, req: &Requirement, p: Path, self_declared: bool, cx: 
 
     let applicable = item.applicability == Some(Applicability::Applicable);
     if applicable {
-        if let Some(v) = item.verdict {
-            if self_declared && v != Verdict::Conforms {
-                cx.error(
-                    "verdict-not-conforming",
-                    p.key("verdict"),
-                    format!(
-                        "{id} is `{}`; a self-declaration is possible only when every applicable criterion conforms",
-                        v.id()
-                    ),
-                    "fix the product and re-evaluate, or resolve the inconclusive check, before applying",
-                );
-            }
+        if let Some(v) = item.verdict
+            && self_declared
+            && v != Verdict::Conforms
+        {
+            cx.error(
+                "verdict-not-conforming",
+                p.key("verdict"),
+                format!(
+                    "{id} is `{}`; a self-declaration is possible only when every applicable criterion conforms",
+                    v.id()
+                ),
+                "fix the product and re-evaluate, or resolve the inconclusive check, before applying",
+            );
         }
         check_method(item, req, &p, cx);
         if item.evidence.is_empty() {

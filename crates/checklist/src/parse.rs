@@ -100,10 +100,10 @@ impl fmt::Display for ParseError {
         if let Some(at) = self.at {
             write!(f, "{at}: ")?;
         }
-        if let Some(p) = &self.path {
-            if !p.is_root() {
-                write!(f, "{p} ({}): ", p.pointer())?;
-            }
+        if let Some(p) = &self.path
+            && !p.is_root()
+        {
+            write!(f, "{p} ({}): ", p.pointer())?;
         }
         write!(f, "{}", self.message)
     }

@@ -456,18 +456,17 @@ fn validate_catalog(cx: &FileCtx<'_>, c: &Catalog, scheme: &SchemeParams, out: &
         }
         _ => {}
     }
-    if let (Some(p), Some(g)) = (h.published, h.grace_end) {
-        if g < p {
-            out.push(cx.problem(
-                &hp.key("grace_end"),
-                format!("grace period ends ({g}) before the version was published ({p})"),
-            ));
-        }
+    if let (Some(p), Some(g)) = (h.published, h.grace_end)
+        && g < p
+    {
+        out.push(
+            cx.problem(&hp.key("grace_end"), format!("grace period ends ({g}) before the version was published ({p})")),
+        );
     }
-    if let Some(level) = h.level {
-        if scheme.level(level).is_none() {
-            out.push(cx.problem(&hp.key("level"), format!("level {} is not defined in scheme.toml", level.id())));
-        }
+    if let Some(level) = h.level
+        && scheme.level(level).is_none()
+    {
+        out.push(cx.problem(&hp.key("level"), format!("level {} is not defined in scheme.toml", level.id())));
     }
     if c.requirements.is_empty() {
         out.push(cx.problem(&root.key("requirements"), "a catalog needs at least one requirement"));
@@ -562,16 +561,13 @@ fn validate_across<'t>(catalogs: &[(String, Catalog)], ctx: &CtxFn<'t>, out: &mu
                 format!("catalog {} version {} is defined in more than one file", c.id(), c.version()),
             ));
         }
-        if c.catalog.state == CatalogState::Current {
-            if let Some(other) = current.insert(c.id(), name) {
-                out.push(cx.problem(
-                    &hp.key("state"),
-                    format!(
-                        "catalog {} already has a current version (in {other}); mark the older one superseded",
-                        c.id()
-                    ),
-                ));
-            }
+        if c.catalog.state == CatalogState::Current
+            && let Some(other) = current.insert(c.id(), name)
+        {
+            out.push(cx.problem(
+                &hp.key("state"),
+                format!("catalog {} already has a current version (in {other}); mark the older one superseded", c.id()),
+            ));
         }
         for (i, r) in c.requirements.iter().enumerate() {
             for (j, rf) in r.refs.iter().enumerate() {
@@ -615,25 +611,24 @@ fn validate_crosswalk(cx: &FileCtx<'_>, x: &Crosswalk, catalogs: &[(String, Cata
         if !froms.insert(l.from.as_str()) {
             out.push(cx.problem(&p.key("from"), format!("`{}` has more than one [[links]] entry; merge them", l.from)));
         }
-        if let Some(f) = from {
-            if f.requirement(&l.from).is_none() {
-                out.push(cx.problem(
-                    &p.key("from"),
-                    format!("`{}` is not a requirement of {} {}", l.from, f.id(), f.version()),
-                ));
-            }
+        if let Some(f) = from
+            && f.requirement(&l.from).is_none()
+        {
+            out.push(
+                cx.problem(&p.key("from"), format!("`{}` is not a requirement of {} {}", l.from, f.id(), f.version())),
+            );
         }
         if l.to.is_empty() {
             out.push(cx.problem(&p.key("to"), "a link must name at least one target requirement"));
         }
         for (j, t) in l.to.iter().enumerate() {
-            if let Some(tc) = to {
-                if tc.requirement(t).is_none() {
-                    out.push(cx.problem(
-                        &p.key("to").index(j),
-                        format!("`{t}` is not a requirement of {} {}", tc.id(), tc.version()),
-                    ));
-                }
+            if let Some(tc) = to
+                && tc.requirement(t).is_none()
+            {
+                out.push(cx.problem(
+                    &p.key("to").index(j),
+                    format!("`{t}` is not a requirement of {} {}", tc.id(), tc.version()),
+                ));
             }
             if !pairs.insert((l.from.as_str(), t.as_str())) {
                 out.push(cx.problem(&p.key("to").index(j), format!("link {} -> {t} is listed twice", l.from)));

@@ -130,19 +130,14 @@ impl CatalogSet {
         if let Some(c) = self.resolve(name) {
             return Ok((c, None));
         }
-        if let Some((base, n)) = name.rsplit_once('-') {
-            if let (Some(c), Ok(level)) = (self.resolve(base), n.parse::<u8>()) {
-                let max = c.catalog.levels.unwrap_or(0);
-                if level == 0 || level > max {
-                    return Err(MapError::NoSuchLevel {
-                        target: c.id().to_string(),
-                        asked: name.to_string(),
-                        level,
-                        max,
-                    });
-                }
-                return Ok((c, Some(level)));
+        if let Some((base, n)) = name.rsplit_once('-')
+            && let (Some(c), Ok(level)) = (self.resolve(base), n.parse::<u8>())
+        {
+            let max = c.catalog.levels.unwrap_or(0);
+            if level == 0 || level > max {
+                return Err(MapError::NoSuchLevel { target: c.id().to_string(), asked: name.to_string(), level, max });
             }
+            return Ok((c, Some(level)));
         }
         Err(MapError::UnknownCatalog(name.to_string()))
     }

@@ -170,14 +170,13 @@ mod tests {
                 prop_assert!(typo.parse::<LabelId>().is_err(), "{typo} accepted");
             }
             // Swap with the next non-hyphen character.
-            if let Some(j) = (i + 1..bytes.len()).find(|&j| bytes[j] != b'-') {
-                if bytes[i] != bytes[j] {
+            if let Some(j) = (i + 1..bytes.len()).find(|&j| bytes[j] != b'-')
+                && bytes[i] != bytes[j] {
                     let mut sw = bytes.to_vec();
                     sw.swap(i, j);
                     let swapped = String::from_utf8(sw).unwrap();
                     prop_assert!(swapped.parse::<LabelId>().is_err(), "{swapped} accepted for {s}");
                 }
-            }
         }
     }
 }

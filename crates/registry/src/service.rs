@@ -175,16 +175,16 @@ impl Registry {
         let c = &doc.checklist;
         let report = starmark_checklist::check(c, &self.catalogs, self.today());
         let mut problems: Vec<ProblemRecord> = report.problems.iter().map(ProblemRecord::from).collect();
-        if let Some(label) = renewal_of {
-            if c.level != Some(label.level) {
-                problems.push(ProblemRecord {
-                    severity: "error".into(),
-                    code: "renewal-level-mismatch".into(),
-                    pointer: "/level".into(),
-                    message: format!("{label} is a {} label; a renewal declares the same level", label.level),
-                    help: format!("set level = \"{}\"", label.level.id()),
-                });
-            }
+        if let Some(label) = renewal_of
+            && c.level != Some(label.level)
+        {
+            problems.push(ProblemRecord {
+                severity: "error".into(),
+                code: "renewal-level-mismatch".into(),
+                pointer: "/level".into(),
+                message: format!("{label} is a {} label; a renewal declares the same level", label.level),
+                help: format!("set level = \"{}\"", label.level.id()),
+            });
         }
         let passed = !problems.iter().any(|x| x.severity == "error");
         let id = random_id("app").map_err(id_error)?;

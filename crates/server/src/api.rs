@@ -1,0 +1,394 @@
+//! The JSON API, `/api/v1`. Every handler is annotated for the OpenAPI
+//! document and registered through [`utoipa_axum`], so a route cannot exist
+//! without its documentation.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use starmark_api as wire;
+use starmark_registry::label_id::{LabelId, LabelIdError};
+use starmark_registry::model::{InquiryOutcome, LabelStatus, SecurityInfo};
+use starmark_registry::store::LabelQuery;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::extract::{Auth, ChecklistBody, JsonBody, idempotent};
+use crate::problem::ApiError;
+use crate::views;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "starmark registry API", description = "Applications, labels and their lifecycle under the IoT product security labeling scheme (JC-STAR)."),
+    modifiers(&BearerAuth),
+    tags((name = "applications"), (name = "labels"), (name = "system"))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every route of the API with its documentation.
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(submit_application))
+        .routes(routes!(get_application))
+        .routes(routes!(application_events))
+        .routes(routes!(record_inquiry))
+        .routes(routes!(grant))
+        .routes(routes!(refuse))
+        .routes(routes!(list_labels))
+        .routes(routes!(get_label))
+        .routes(routes!(label_events))
+        .routes(routes!(revoke))
+        .routes(routes!(report_change))
+        .routes(routes!(renew))
+        .routes(routes!(update_security_info))
+}
+
+fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, serde_json::Value), ApiError> {
+    serde_json::to_value(v)
+        .map(|j| (status, j))
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "encoding", e.to_string()))
+}
+
+fn parse_label_id(s: &str) -> Result<LabelId, ApiError> {
+    s.parse().map_err(|e: LabelIdError| {
+        let code = match e {
+            LabelIdError::Check(_) => "label-id-mistyped",
+            _ => "not-a-label-id",
+        };
+        ApiError::new(StatusCode::NOT_FOUND, code, e.to_string())
+    })
+}
+
+/// Storage health.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses(
+    (status = 200, description = "Storage answers", body = wire::Health),
+    (status = 503, description = "Storage does not answer", body = wire::ProblemDocument),
+))]
+async fn healthz(State(s): State<AppState>) -> Result<Json<wire::Health>, ApiError> {
+    s.registry.store().health().await.map_err(starmark_registry::RegistryError::from)?;
+    Ok(Json(wire::Health { status: "ok".into(), storage: "ok".into() }))
+}
+
+/// Submits a checklist (vendor). It is format-checked at once: a checklist
+/// that fails is kept as `returned` with every problem; one that cannot be
+/// read at all is refused with 422 and nothing is stored.
+#[utoipa::path(post, path = "/api/v1/applications", tag = "applications",
+    request_body(content = String, description = "The checklist", content_type = "application/toml"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created (check `status`: `returned` or `awaiting_inquiry`)", body = wire::Application),
+        (status = 401, body = wire::ProblemDocument), (status = 403, body = wire::ProblemDocument),
+        (status = 413, body = wire::ProblemDocument), (status = 415, body = wire::ProblemDocument),
+        (status = 422, description = "The checklist cannot be read", body = wire::ProblemDocument),
+    ))]
+async fn submit_application(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    headers: HeaderMap,
+    body: ChecklistBody,
+) -> Response {
+    idempotent(&s, &p, "POST /api/v1/applications", &headers, &body.bytes, || async {
+        let app = s.registry.submit(&p, &body.bytes, Some(body.encoding)).await?;
+        json(StatusCode::CREATED, &views::application(&app))
+    })
+    .await
+}
+
+/// An application (its vendor, or the scheme owner's staff).
+#[utoipa::path(get, path = "/api/v1/applications/{id}", tag = "applications",
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = wire::Application), (status = 401, body = wire::ProblemDocument), (status = 404, body = wire::ProblemDocument)))]
+async fn get_application(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<wire::Application>, ApiError> {
+    Ok(Json(views::application(&s.registry.application(&p, &id).await?)))
+}
+
+/// An application's history.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/events", tag = "applications",
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Vec<wire::Event>), (status = 401, body = wire::ProblemDocument), (status = 404, body = wire::ProblemDocument)))]
+async fn application_events(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<wire::Event>>, ApiError> {
+    Ok(Json(s.registry.application_events(&p, &id).await?.iter().map(views::event).collect()))
+}
+
+/// Records the supply-chain inquiry's outcome (liaison).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/inquiry", tag = "applications",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = wire::InquiryRequest, security(("bearer" = [])),
+    responses((status = 200, body = wire::Application), (status = 403, body = wire::ProblemDocument), (status = 409, body = wire::ProblemDocument), (status = 422, body = wire::ProblemDocument)))]
+async fn record_inquiry(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: JsonBody<wire::InquiryRequest>,
+) -> Response {
+    let route = format!("POST /api/v1/applications/{id}/inquiry");
+    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+        let outcome = match body.value.outcome.as_str() {
+            "cleared" => InquiryOutcome::Cleared,
+            "concern" => InquiryOutcome::Concern,
+            _ => {
+                return Err(ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-field",
+                    "/outcome",
+                    "outcome must be `cleared` or `concern`",
+                    "",
+                ));
+            }
+        };
+        let app = s.registry.record_inquiry(&p, &id, outcome, &body.value.note).await?;
+        json(StatusCode::OK, &views::application(&app))
+    })
+    .await
+}
+
+/// Grants the label (reviewer). A renewal application renews its label instead.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/grant", tag = "applications",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), security(("bearer" = [])),
+    responses((status = 201, body = wire::Label), (status = 403, body = wire::ProblemDocument), (status = 409, description = "Not grantable (already granted, inquiry pending, ...)", body = wire::ProblemDocument)))]
+async fn grant(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let route = format!("POST /api/v1/applications/{id}/grant");
+    idempotent(&s, &p, &route, &headers, b"", || async {
+        let l = s.registry.grant(&p, &id).await?;
+        json(StatusCode::CREATED, &views::label(&l, s.registry.today(), s.registry.catalogs()))
+    })
+    .await
+}
+
+/// Refuses an application (reviewer).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/refuse", tag = "applications",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = wire::RefuseRequest, security(("bearer" = [])),
+    responses((status = 200, body = wire::Application), (status = 403, body = wire::ProblemDocument), (status = 409, body = wire::ProblemDocument)))]
+async fn refuse(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: JsonBody<wire::RefuseRequest>,
+) -> Response {
+    let route = format!("POST /api/v1/applications/{id}/refuse");
+    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+        let app = s.registry.refuse(&p, &id, &body.value.reason).await?;
+        json(StatusCode::OK, &views::application(&app))
+    })
+    .await
+}
+
+/// Searches the labels (public).
+#[utoipa::path(get, path = "/api/v1/labels", tag = "labels",
+    params(
+        ("q" = Option<String>, Query, description = "Product name, model number, applicant or label ID"),
+        ("level" = Option<String>, Query, description = "star-1 .. star-4"),
+        ("status" = Option<String>, Query, description = "valid, expired or revoked"),
+        ("category" = Option<String>, Query),
+        ("page" = Option<u32>, Query, description = "From 1"),
+        ("per_page" = Option<u32>, Query, description = "1 to 100, default 20"),
+    ),
+    responses((status = 200, body = wire::LabelPage), (status = 400, body = wire::ProblemDocument)))]
+async fn list_labels(
+    State(s): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<wire::LabelPage>, ApiError> {
+    let bad = |name: &str, msg: &str| {
+        ApiError::field(StatusCode::BAD_REQUEST, "invalid-query", &format!("/{name}"), msg.to_string(), "")
+    };
+    let level = params.get("level").map(|l| l.parse().map_err(|e: String| bad("level", &e))).transpose()?;
+    let status = params
+        .get("status")
+        .map(|v| LabelStatus::parse(v).ok_or_else(|| bad("status", "status must be valid, expired or revoked")))
+        .transpose()?;
+    let number = |name: &str, default: u32, max: u32| -> Result<u32, ApiError> {
+        match params.get(name) {
+            None => Ok(default),
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=max).contains(n))
+                .ok_or_else(|| bad(name, &format!("{name} must be a whole number from 1 to {max}"))),
+        }
+    };
+    let page = number("page", 1, 100_000)?;
+    let per_page = number("per_page", 20, 100)?;
+    let q = LabelQuery {
+        q: params.get("q").cloned(),
+        level,
+        status,
+        category: params.get("category").cloned(),
+        vendor: None,
+        today: s.registry.today(),
+        offset: (page - 1).saturating_mul(per_page),
+        limit: per_page,
+    };
+    let found = s.registry.labels(q).await?;
+    let today = s.registry.today();
+    Ok(Json(wire::LabelPage {
+        items: found.items.iter().map(|l| views::label(l, today, s.registry.catalogs())).collect(),
+        total: found.total,
+        page,
+        per_page,
+    }))
+}
+
+/// A label's public record (public).
+#[utoipa::path(get, path = "/api/v1/labels/{label_id}", tag = "labels",
+    params(("label_id" = String, Path, description = "e.g. STAR1-2026-000042K")),
+    responses((status = 200, body = wire::Label), (status = 404, description = "No such label, or a mistyped ID", body = wire::ProblemDocument)))]
+async fn get_label(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<wire::Label>, ApiError> {
+    let l = s.registry.label(parse_label_id(&id)?).await?;
+    Ok(Json(views::label(&l, s.registry.today(), s.registry.catalogs())))
+}
+
+/// A label's public history.
+#[utoipa::path(get, path = "/api/v1/labels/{label_id}/events", tag = "labels",
+    params(("label_id" = String, Path)),
+    responses((status = 200, body = Vec<wire::Event>), (status = 404, body = wire::ProblemDocument)))]
+async fn label_events(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<Vec<wire::Event>>, ApiError> {
+    let events = s.registry.label_events(parse_label_id(&id)?).await?;
+    Ok(Json(
+        events
+            .iter()
+            .map(|e| {
+                let mut v = views::event(e);
+                // Internal references stay internal.
+                if let Some(o) = v.data.as_object_mut() {
+                    o.remove("vendor");
+                    o.remove("application");
+                }
+                v
+            })
+            .collect(),
+    ))
+}
+
+/// Revokes a label (reviewer), with one of the scheme's grounds and a public statement.
+#[utoipa::path(post, path = "/api/v1/labels/{label_id}/revoke", tag = "labels",
+    params(("label_id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = wire::RevokeRequest, security(("bearer" = [])),
+    responses((status = 200, body = wire::Label), (status = 403, body = wire::ProblemDocument), (status = 409, body = wire::ProblemDocument), (status = 422, body = wire::ProblemDocument)))]
+async fn revoke(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: JsonBody<wire::RevokeRequest>,
+) -> Response {
+    let route = format!("POST /api/v1/labels/{id}/revoke");
+    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+        let l = s.registry.revoke(&p, parse_label_id(&id)?, &body.value.ground, &body.value.statement).await?;
+        json(StatusCode::OK, &views::label(&l, s.registry.today(), s.registry.catalogs()))
+    })
+    .await
+}
+
+/// Reports a change of the product's security specification (its vendor). The label is revoked.
+#[utoipa::path(post, path = "/api/v1/labels/{label_id}/changes", tag = "labels",
+    params(("label_id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = wire::ChangeRequest, security(("bearer" = [])),
+    responses((status = 200, body = wire::Label), (status = 403, body = wire::ProblemDocument), (status = 409, body = wire::ProblemDocument)))]
+async fn report_change(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: JsonBody<wire::ChangeRequest>,
+) -> Response {
+    let route = format!("POST /api/v1/labels/{id}/changes");
+    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+        let l = s.registry.report_change(&p, parse_label_id(&id)?, &body.value.description).await?;
+        json(StatusCode::OK, &views::label(&l, s.registry.today(), s.registry.catalogs()))
+    })
+    .await
+}
+
+/// Applies for renewal with a new self-declaration (its vendor).
+#[utoipa::path(post, path = "/api/v1/labels/{label_id}/renewals", tag = "labels",
+    params(("label_id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    request_body(content = String, description = "The new checklist", content_type = "application/toml"), security(("bearer" = [])),
+    responses((status = 201, body = wire::Application), (status = 403, body = wire::ProblemDocument), (status = 409, body = wire::ProblemDocument), (status = 422, body = wire::ProblemDocument)))]
+async fn renew(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: ChecklistBody,
+) -> Response {
+    let route = format!("POST /api/v1/labels/{id}/renewals");
+    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+        let app = s.registry.renew(&p, parse_label_id(&id)?, &body.bytes, Some(body.encoding)).await?;
+        json(StatusCode::CREATED, &views::application(&app))
+    })
+    .await
+}
+
+/// Replaces the security information on the product page (its vendor).
+#[utoipa::path(put, path = "/api/v1/labels/{label_id}/security-info", tag = "labels",
+    params(("label_id" = String, Path)), request_body = wire::SecurityInfo, security(("bearer" = [])),
+    responses((status = 200, body = wire::Label), (status = 403, body = wire::ProblemDocument), (status = 409, body = wire::ProblemDocument), (status = 422, body = wire::ProblemDocument)))]
+async fn update_security_info(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    body: JsonBody<wire::SecurityInfo>,
+) -> Result<Json<wire::Label>, ApiError> {
+    let v = body.value;
+    for (pointer, t) in [("/vulnerability_contact", &v.vulnerability_contact)] {
+        if t.chars().count() > 2000 {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "text-too-long",
+                pointer,
+                "at most 2,000 characters",
+                "",
+            ));
+        }
+    }
+    let loc = |t: &wire::Text| starmark_checklist::Localized { ja: t.ja.clone(), en: t.en.clone() };
+    for (pointer, t) in [("/vulnerabilities", &v.vulnerabilities), ("/other", &v.other)] {
+        let long = [&t.ja, &t.en].into_iter().flatten().any(|x| x.chars().count() > starmark_checklist::MAX_TEXT_CHARS);
+        let ctrl = [&t.ja, &t.en]
+            .into_iter()
+            .flatten()
+            .any(|x| x.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
+        if long || ctrl {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-text",
+                pointer,
+                "text too long or with control characters",
+                "at most 10,000 characters, no control characters",
+            ));
+        }
+    }
+    let info = SecurityInfo {
+        vulnerabilities: loc(&v.vulnerabilities),
+        vulnerability_contact: v.vulnerability_contact.clone(),
+        other: loc(&v.other),
+    };
+    let l = s.registry.update_security_info(&p, parse_label_id(&id)?, info).await?;
+    Ok(Json(views::label(&l, s.registry.today(), s.registry.catalogs())))
+}

@@ -1,0 +1,205 @@
+//! Request extractors: the bearer token, request bodies with their content
+//! type checked, and idempotency keys.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use starmark_checklist::Encoding;
+use starmark_registry::Principal;
+use starmark_registry::store::Idempotency;
+
+use crate::AppState;
+use crate::problem::ApiError;
+
+/// The authenticated caller (`Authorization: Bearer <token>`).
+#[derive(Debug, Clone)]
+pub(crate) struct Auth(pub(crate) Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, ApiError> {
+        let unauth = |d: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", d);
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| unauth("this needs an API token: send `Authorization: Bearer <token>`"))?;
+        let value = value.to_str().map_err(|_| unauth("the Authorization header is not readable text"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 200)
+            .ok_or_else(|| unauth("the Authorization header must be `Bearer <token>`"))?;
+        Ok(Auth(state.registry.authenticate(token).await?))
+    }
+}
+
+fn content_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+async fn body_bytes(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|r| {
+        let status = r.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE { "too-large" } else { "unreadable-body" };
+        ApiError::new(status, code, format!("{} (the limit is {} bytes)", r.body_text(), crate::MAX_BODY_BYTES))
+    })
+}
+
+/// A checklist upload: TOML (`application/toml`) or JSON (`application/json`).
+#[derive(Debug)]
+pub(crate) struct ChecklistBody {
+    pub(crate) bytes: Bytes,
+    pub(crate) encoding: Encoding,
+}
+
+impl FromRequest<AppState> for ChecklistBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<ChecklistBody, ApiError> {
+        let encoding = match content_type(req.headers()).as_str() {
+            "application/toml" => Encoding::Toml,
+            "application/json" => Encoding::Json,
+            other => {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported-media-type",
+                    format!("a checklist is sent as application/toml or application/json, not `{other}`"),
+                ));
+            }
+        };
+        Ok(ChecklistBody { bytes: body_bytes(req, state).await?, encoding })
+    }
+}
+
+/// A JSON body, with a JSON pointer to whatever is wrong in it.
+#[derive(Debug)]
+pub(crate) struct JsonBody<T> {
+    pub(crate) value: T,
+    pub(crate) bytes: Bytes,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<JsonBody<T>, ApiError> {
+        let ct = content_type(req.headers());
+        if ct != "application/json" {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                format!("send application/json, not `{ct}`"),
+            ));
+        }
+        let bytes = body_bytes(req, state).await?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let pointer = starmark_criteria::locate::Path::from_serde(e.path()).pointer();
+            let inner = e.into_inner();
+            let (status, code) = match inner.classify() {
+                serde_json::error::Category::Data => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-field"),
+                _ => (StatusCode::BAD_REQUEST, "malformed-json"),
+            };
+            ApiError::field(
+                status,
+                code,
+                &pointer,
+                inner.to_string(),
+                "fix the request body; /api/openapi.json describes it",
+            )
+        })?;
+        de.end().map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed-json", "trailing characters after the JSON body")
+        })?;
+        Ok(JsonBody { value, bytes })
+    }
+}
+
+/// Runs `f` at most once per idempotency key: a retry with the same key
+/// and body gets the first answer again. Without a key, `f` just runs.
+pub(crate) async fn idempotent<F, Fut>(
+    state: &AppState,
+    principal: &Principal,
+    route: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    f: F,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
+{
+    let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(k)) if !k.trim().is_empty() && k.len() <= 200 => Some(k.trim().to_string()),
+        Some(_) => {
+            return ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad-idempotency-key",
+                "Idempotency-Key must be 1 to 200 visible characters",
+            )
+            .into_response();
+        }
+    };
+    let Some(key) = key else {
+        return match f().await {
+            Ok((status, v)) => (status, axum::Json(v)).into_response(),
+            Err(e) => e.into_response(),
+        };
+    };
+    let store = state.registry.store();
+    let scope = format!("{} {route}", principal.org);
+    let hash: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
+    match store.idempotency_begin(&scope, &key, &hash).await {
+        Err(e) => ApiError::from(starmark_registry::RegistryError::from(e)).into_response(),
+        Ok(Idempotency::Mismatch) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "this Idempotency-Key was used for a different request; use a new key for a new request",
+        )
+        .into_response(),
+        Ok(Idempotency::InProgress) => ApiError::new(
+            StatusCode::CONFLICT,
+            "request-in-progress",
+            "a request with this Idempotency-Key is still running; retry shortly",
+        )
+        .into_response(),
+        Ok(Idempotency::Done { status, body }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut r = (status, body).into_response();
+            let ct = if status.as_u16() >= 400 { "application/problem+json" } else { "application/json" };
+            r.headers_mut().insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static(ct));
+            r.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+            r
+        }
+        Ok(Idempotency::New) => {
+            let result = f().await;
+            let (status, text) = match &result {
+                Ok((s, v)) => (*s, serde_json::to_string(v).unwrap_or_default()),
+                Err(e) => (e.status, serde_json::to_string(&e.document()).unwrap_or_default()),
+            };
+            // Server-side failures are not remembered, so that a retry can succeed.
+            let remembered = if status.is_server_error() {
+                store.idempotency_abort(&scope, &key).await
+            } else {
+                store.idempotency_finish(&scope, &key, status.as_u16(), &text).await
+            };
+            if let Err(e) = remembered {
+                tracing::error!(error = %e, "cannot record an idempotency key");
+            }
+            match result {
+                Ok((s, v)) => (s, axum::Json(v)).into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+    }
+}

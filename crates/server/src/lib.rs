@@ -1,0 +1,72 @@
+//! The registry's HTTP server.
+//!
+//! [`serve`] takes an already-bound listener and a shutdown signal, so
+//! tests bind `127.0.0.1:0` and talk to the real server. The JSON API lives
+//! in [`api`] (under `/api/v1`, documented at `/api/openapi.json`); public
+//! HTML pages arrive with the public-site work. Security headers and body
+//! limits come from middleware, errors are RFC 9457 problem documents.
+
+mod api;
+mod extract;
+mod problem;
+mod views;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use starmark_registry::Registry;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Largest request body accepted: a checklist at its size limit plus room
+/// for the encoding. Larger bodies get 413 before they are read.
+pub const MAX_BODY_BYTES: usize = starmark_checklist::MAX_BYTES + 64 * 1024;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub registry: Arc<Registry>,
+}
+
+/// The whole application: API routes, the OpenAPI document, middleware.
+pub fn app(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    let doc = {
+        let openapi = openapi.clone();
+        move || {
+            let openapi = openapi.clone();
+            async move { axum::Json(openapi.as_ref().clone()) }
+        }
+    };
+    Router::new()
+        .merge(api_router)
+        .route("/api/openapi.json", axum::routing::get(doc))
+        .fallback(problem::not_found_fallback)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The OpenAPI document of the API, as served.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

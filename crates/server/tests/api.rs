@@ -1,0 +1,579 @@
+//! The real server on 127.0.0.1:0, driven by a real HTTP client, on SQLite
+//! and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+
+use std::sync::Arc;
+
+use jiff::civil::date;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use starmark_criteria::CatalogSet;
+use starmark_registry::Registry;
+use starmark_registry::auth::{OrgKind, Role};
+use starmark_registry::clock::ManualClock;
+use starmark_registry::store::Store;
+use starmark_registry::testkit::EXAMPLE_CHECKLIST;
+use starmark_server::AppState;
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    clock: Arc<ManualClock>,
+    store: Arc<dyn Store>,
+    vendor: String,
+    other_vendor: String,
+    reviewer: String,
+    liaison: String,
+    admin: String,
+    lab: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = starmark_registry_sqlite::SqliteStore::open(&dir.path().join("db")).await.unwrap();
+    (Arc::new(s), Some(dir))
+}
+
+async fn postgres() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
+    let url = std::env::var("STARMARK_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).unwrap();
+    let schema = format!("t_{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+    match starmark_registry_postgres::PgStore::connect_in_schema(&url, &schema).await {
+        Ok(s) => (Arc::new(s), None),
+        Err(e) => panic!("PostgreSQL is required and not reachable at {url} ({e}); run `cargo xtask test`"),
+    }
+}
+
+async fn start(backend: (Arc<dyn Store>, Option<tempfile::TempDir>)) -> Server {
+    let (store, dir) = backend;
+    let clock = Arc::new(ManualClock::at_date(date(2026, 11, 27)));
+    let registry = Registry::new(store.clone(), Arc::new(CatalogSet::embedded().unwrap()), clock.clone());
+    let token = async |kind, name: &str, role| {
+        let org = registry.add_org(kind, name, None).await.unwrap();
+        registry.issue_token(&org.id, role, "test").await.unwrap().expose().to_string()
+    };
+    let vendor = token(OrgKind::Vendor, "Example Corp.", Role::Vendor).await;
+    let other_vendor = token(OrgKind::Vendor, "Other Corp.", Role::Vendor).await;
+    let reviewer = token(OrgKind::SchemeOwner, "Owner", Role::Reviewer).await;
+    let liaison = token(OrgKind::SchemeOwner, "Owner 2", Role::Liaison).await;
+    let admin = token(OrgKind::SchemeOwner, "Owner 3", Role::Admin).await;
+    let lab = token(OrgKind::TestLab, "Lab", Role::Lab).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState { registry: Arc::new(registry) };
+    tokio::spawn(starmark_server::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    Server {
+        base,
+        client: reqwest::Client::new(),
+        clock,
+        store,
+        vendor,
+        other_vendor,
+        reviewer,
+        liaison,
+        admin,
+        lab,
+        _shutdown: tx,
+        _dir: dir,
+    }
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn submit(&self, token: &str, body: &str) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(self.url("/api/v1/applications"))
+            .bearer_auth(token)
+            .header("content-type", "application/toml")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self.client.post(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, token: Option<&str>, path: &str) -> (StatusCode, Value) {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Submits the example and clears its inquiry; returns the application ID.
+    async fn cleared(&self) -> String {
+        let (s, app) = self.submit(&self.vendor, EXAMPLE_CHECKLIST).await;
+        assert_eq!(s, StatusCode::CREATED, "{app}");
+        let id = app["id"].as_str().unwrap().to_string();
+        let (s, v) = self
+            .post(
+                &self.liaison,
+                &format!("/api/v1/applications/{id}/inquiry"),
+                json!({"outcome": "cleared", "note": "no concern"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        id
+    }
+
+    async fn event_count(&self) -> usize {
+        self.store.events(0, 100_000).await.unwrap().len()
+    }
+}
+
+async fn end_to_end(srv: Server) {
+    // apply -> format check
+    let (s, app) = srv.submit(&srv.vendor, EXAMPLE_CHECKLIST).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(app["status"], "awaiting_inquiry", "{app}");
+    let id = app["id"].as_str().unwrap().to_string();
+    // a failing checklist is kept, returned, with located problems
+    let (s, returned) =
+        srv.submit(&srv.vendor, &EXAMPLE_CHECKLIST.replacen("code = \"VN\"", "code = \"Viet Nam\"", 1)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(returned["status"], "returned");
+    assert_eq!(returned["problems"][0]["pointer"], "/product/country_of_manufacture/code");
+    // inquiry -> grant
+    let (s, _) =
+        srv.post(&srv.liaison, &format!("/api/v1/applications/{id}/inquiry"), json!({"outcome": "cleared"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{label}");
+    let label_id = label["id"].as_str().unwrap().to_string();
+    assert!(label_id.starts_with("STAR1-2026-"), "{label_id}");
+    assert_eq!(label["expires_on"], "2028-11-26");
+    // public look-up: no token, public fields only
+    let (s, public) = srv.get(None, &format!("/api/v1/labels/{label_id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(public["status"], "valid");
+    assert_eq!(public["product"]["manufacturer"], "Example Manufacturing Co., Ltd.");
+    assert!(public["product"].get("country_of_manufacture").is_none(), "undisclosed country leaked: {public}");
+    assert!(public.get("vendor").is_none() && public.get("application").is_none());
+    let (s, page) = srv.get(None, "/api/v1/labels?q=HC-200W&status=valid&level=star-1").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(page["total"], 1);
+    assert_eq!(page["items"][0]["id"], label_id.as_str());
+    // a mistyped ID is told apart from an absent one
+    let mut typo = label_id.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'A' { 'B' } else { 'A' });
+    let (s, p) = srv.get(None, &format!("/api/v1/labels/{typo}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(p["type"], "urn:starmark:problem:label-id-mistyped");
+    // change report -> revoked
+    let (s, revoked) = srv
+        .post(&srv.vendor, &format!("/api/v1/labels/{label_id}/changes"), json!({"description": "new login firmware"}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{revoked}");
+    assert_eq!(revoked["status"], "revoked");
+    assert_eq!(revoked["revocation"]["ground"], "specification_changed");
+    let (_, public) = srv.get(None, &format!("/api/v1/labels/{label_id}")).await;
+    assert_eq!(public["status"], "revoked");
+    let (s, events) = srv.get(None, &format!("/api/v1/labels/{label_id}/events")).await;
+    assert_eq!(s, StatusCode::OK);
+    let kinds: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["label_granted", "change_reported"]);
+    assert!(events[0]["data"].get("vendor").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn end_to_end_on_sqlite() {
+    end_to_end(start(sqlite().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn end_to_end_on_postgres() {
+    end_to_end(start(postgres().await).await).await;
+}
+
+async fn expiry(srv: Server) {
+    let id = srv.cleared().await;
+    let (_, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    let label_id = label["id"].as_str().unwrap().to_string();
+    srv.clock.set_date(date(2028, 11, 26));
+    assert_eq!(srv.get(None, &format!("/api/v1/labels/{label_id}")).await.1["status"], "valid");
+    srv.clock.set_date(date(2028, 11, 27));
+    let (_, l) = srv.get(None, &format!("/api/v1/labels/{label_id}")).await;
+    assert_eq!(l["status"], "expired");
+    assert_eq!(l["as_of"], "2028-11-27");
+    assert_eq!(srv.get(None, "/api/v1/labels?status=expired").await.1["total"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_label_expires_by_the_clock_on_sqlite() {
+    expiry(start(sqlite().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_label_expires_by_the_clock_on_postgres() {
+    expiry(start(postgres().await).await).await;
+}
+
+/// Route × role: who gets what. `None` is no token at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn authorization_matrix() {
+    let srv = start(sqlite().await).await;
+    let id = srv.cleared().await;
+    let (_, label) =
+        srv.post(&srv.reviewer, &format!("/api/v1/applications/{}/grant", srv.cleared().await), json!({})).await;
+    let lid = label["id"].as_str().unwrap().to_string();
+    let roles: [(&str, Option<&str>); 7] = [
+        ("none", None),
+        ("vendor", Some(&srv.vendor)),
+        ("other_vendor", Some(&srv.other_vendor)),
+        ("reviewer", Some(&srv.reviewer)),
+        ("liaison", Some(&srv.liaison)),
+        ("admin", Some(&srv.admin)),
+        ("lab", Some(&srv.lab)),
+    ];
+    // GET routes: expected status per role, in the order above.
+    let gets: Vec<(String, [u16; 7])> = vec![
+        (format!("/api/v1/applications/{id}"), [401, 200, 404, 200, 200, 200, 404]),
+        (format!("/api/v1/applications/{id}/events"), [401, 200, 404, 200, 200, 200, 404]),
+        (format!("/api/v1/labels/{lid}"), [200; 7]),
+        (format!("/api/v1/labels/{lid}/events"), [200; 7]),
+        ("/api/v1/labels".to_string(), [200; 7]),
+        ("/healthz".to_string(), [200; 7]),
+    ];
+    for (path, expect) in &gets {
+        for ((name, tok), want) in roles.iter().zip(expect) {
+            let (s, body) = srv.get(*tok, path).await;
+            assert_eq!(s.as_u16(), *want, "GET {path} as {name}: {body}");
+        }
+    }
+    // POST routes that must be refused for every role but one; the allowed
+    // role is exercised by the other tests. A refused request writes nothing.
+    let before = srv.event_count().await;
+    let posts: Vec<(String, Value, [u16; 7])> = vec![
+        (
+            format!("/api/v1/applications/{id}/inquiry"),
+            json!({"outcome": "cleared"}),
+            [401, 403, 403, 403, 0, 403, 403],
+        ),
+        (format!("/api/v1/applications/{id}/grant"), json!({}), [401, 403, 403, 0, 403, 403, 403]),
+        (format!("/api/v1/applications/{id}/refuse"), json!({"reason": "x"}), [401, 403, 403, 0, 403, 403, 403]),
+        (
+            format!("/api/v1/labels/{lid}/revoke"),
+            json!({"ground": "false_application", "statement": "x"}),
+            [401, 403, 403, 0, 403, 403, 403],
+        ),
+        (format!("/api/v1/labels/{lid}/changes"), json!({"description": "x"}), [401, 0, 403, 403, 403, 403, 403]),
+    ];
+    for (path, body, expect) in &posts {
+        for ((name, tok), want) in roles.iter().zip(expect) {
+            if *want == 0 {
+                continue;
+            }
+            let mut req = srv.client.post(srv.url(path)).json(body);
+            if let Some(t) = tok {
+                req = req.bearer_auth(t);
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status().as_u16(), *want, "POST {path} as {name}");
+            assert_eq!(r.headers()["content-type"], "application/problem+json");
+        }
+    }
+    for (name, tok) in roles.iter().filter(|(n, _)| *n != "vendor") {
+        // Any vendor may apply for itself; every other role is refused.
+        if *name == "other_vendor" {
+            continue;
+        }
+        let mut req = srv
+            .client
+            .post(srv.url("/api/v1/applications"))
+            .header("content-type", "application/toml")
+            .body(EXAMPLE_CHECKLIST);
+        if let Some(t) = tok {
+            req = req.bearer_auth(t);
+        }
+        let s = req.send().await.unwrap().status().as_u16();
+        assert!(s == 401 || s == 403, "submit as {name}: {s}");
+        let mut req = srv.client.put(srv.url(&format!("/api/v1/labels/{lid}/security-info"))).json(&json!({}));
+        if let Some(t) = tok {
+            req = req.bearer_auth(t);
+        }
+        let s = req.send().await.unwrap().status().as_u16();
+        assert!(s == 401 || s == 403, "security-info as {name}: {s}");
+    }
+    assert_eq!(srv.event_count().await, before, "a refused request wrote events");
+}
+
+/// Malformed, oversized and hostile input: a 4xx problem document, never a
+/// 5xx, and nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_input_is_refused_cleanly() {
+    let srv = start(sqlite().await).await;
+    let id = srv.cleared().await;
+    let before = srv.event_count().await;
+    let send = |method: reqwest::Method, path: &str, ct: Option<&str>, body: Vec<u8>, token: Option<String>| {
+        let mut req = srv.client.request(method, srv.url(path)).body(body);
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let v = Some(srv.vendor.clone());
+    let l = Some(srv.liaison.clone());
+    // (method, path, content type, body, token, expected status)
+    type Case<'a> = (reqwest::Method, String, Option<&'a str>, Vec<u8>, Option<String>, u16);
+    let cases: Vec<Case> = vec![
+        (
+            reqwest::Method::POST,
+            "/api/v1/applications".into(),
+            Some("application/toml"),
+            b"format = ".to_vec(),
+            v.clone(),
+            422,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/applications".into(),
+            Some("application/json"),
+            b"{\"format\": 1}".to_vec(),
+            v.clone(),
+            422,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/applications".into(),
+            Some("application/toml"),
+            vec![0xff, 0xfe, 0x00],
+            v.clone(),
+            422,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/applications".into(),
+            Some("text/html"),
+            EXAMPLE_CHECKLIST.as_bytes().to_vec(),
+            v.clone(),
+            415,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/applications".into(),
+            None,
+            EXAMPLE_CHECKLIST.as_bytes().to_vec(),
+            v.clone(),
+            415,
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/applications".into(),
+            Some("application/toml"),
+            vec![b'#'; 3 * 1024 * 1024],
+            v.clone(),
+            413,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/applications/{id}/inquiry"),
+            Some("application/json"),
+            b"{\"outcome\": ".to_vec(),
+            l.clone(),
+            400,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/applications/{id}/inquiry"),
+            Some("application/json"),
+            b"{\"outcome\": \"maybe\"}".to_vec(),
+            l.clone(),
+            422,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/applications/{id}/inquiry"),
+            Some("application/json"),
+            b"{\"outcome\": \"cleared\", \"x\": 1}".to_vec(),
+            l.clone(),
+            422,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/applications/{id}/inquiry"),
+            Some("application/json"),
+            b"{\"outcome\": \"cleared\"} []".to_vec(),
+            l.clone(),
+            400,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("/api/v1/applications/{id}/inquiry"),
+            Some("application/x-www-form-urlencoded"),
+            b"outcome=cleared".to_vec(),
+            l.clone(),
+            415,
+        ),
+        (reqwest::Method::GET, "/api/v1/applications/'%20OR%201=1%20--".into(), None, vec![], v.clone(), 404),
+        (reqwest::Method::GET, "/api/v1/applications/..%2F..%2Fetc%2Fpasswd".into(), None, vec![], v.clone(), 404),
+        (reqwest::Method::GET, "/api/v1/labels/..%2F..%2Fetc%2Fpasswd".into(), None, vec![], None, 404),
+        (
+            reqwest::Method::GET,
+            "/api/v1/labels/STAR1-2026-000001Z'%3B%20DROP%20TABLE%20labels".into(),
+            None,
+            vec![],
+            None,
+            404,
+        ),
+        (reqwest::Method::GET, "/api/v1/labels?level=star-9".into(), None, vec![], None, 400),
+        (reqwest::Method::GET, "/api/v1/labels?per_page=100000".into(), None, vec![], None, 400),
+        (reqwest::Method::GET, "/api/v1/labels?page=-1".into(), None, vec![], None, 400),
+        (reqwest::Method::GET, "/api/v1/labels?status=%00".into(), None, vec![], None, 400),
+        (reqwest::Method::GET, "/api/v1/nope".into(), None, vec![], None, 404),
+    ];
+    for (method, path, ct, body, token, want) in cases {
+        let r = send(method.clone(), &path, ct, body, token).await.unwrap();
+        let status = r.status().as_u16();
+        let ctype = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let text = r.text().await.unwrap();
+        assert_eq!(status, want, "{method} {path}: {text}");
+        assert_eq!(ctype, "application/problem+json", "{method} {path}");
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert!(doc["type"].as_str().unwrap().starts_with("urn:starmark:problem:"), "{text}");
+    }
+    // Hostile search text is data.
+    for q in ["' OR 1=1 --", "%", "_", "\\", "%00", "<script>"] {
+        let (s, page) = srv.get(None, &format!("/api/v1/labels?q={q}")).await;
+        assert_eq!(s, StatusCode::OK, "q={q}");
+        assert_eq!(page["total"], 0, "q={q}");
+    }
+    let bad_tokens = ["Bearer", "Bearer ", "Basic abc", "Bearer smk_0000", "bearer x"];
+    for h in bad_tokens {
+        let r = srv
+            .client
+            .get(srv.url(&format!("/api/v1/applications/{id}")))
+            .header("authorization", h)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{h}");
+        assert_eq!(r.headers()["www-authenticate"], "Bearer");
+    }
+    assert_eq!(srv.event_count().await, before, "bad input wrote events");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retried_post_never_creates_a_second_application() {
+    let srv = start(sqlite().await).await;
+    let post = |key: &str, body: &str| {
+        srv.client
+            .post(srv.url("/api/v1/applications"))
+            .bearer_auth(&srv.vendor)
+            .header("content-type", "application/toml")
+            .header("idempotency-key", key)
+            .body(body.to_string())
+            .send()
+    };
+    let a = post("k-1", EXAMPLE_CHECKLIST).await.unwrap();
+    assert_eq!(a.status(), StatusCode::CREATED);
+    let a: Value = a.json().await.unwrap();
+    let b = post("k-1", EXAMPLE_CHECKLIST).await.unwrap();
+    assert_eq!(b.status(), StatusCode::CREATED);
+    assert_eq!(b.headers()["idempotent-replayed"], "true");
+    let b: Value = b.json().await.unwrap();
+    assert_eq!(a["id"], b["id"]);
+    let c = post("k-1", &EXAMPLE_CHECKLIST.replacen("HC-200W", "HC-200X", 1)).await.unwrap();
+    assert_eq!(c.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let submitted = srv
+        .store
+        .events(0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event.kind.name() == "application_submitted")
+        .count();
+    assert_eq!(submitted, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_grant_requests_give_one_label() {
+    let srv = Arc::new(start(sqlite().await).await);
+    let id = srv.cleared().await;
+    let mut tasks = Vec::new();
+    for _ in 0..12 {
+        let srv = srv.clone();
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move {
+            srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await.0
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(srv.get(None, "/api/v1/labels").await.1["total"], 1);
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_openapi_document_and_headers_are_set() {
+    let srv = start(sqlite().await).await;
+    let r = srv.client.get(srv.url("/api/openapi.json")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for h in [
+        "x-content-type-options",
+        "content-security-policy",
+        "x-frame-options",
+        "strict-transport-security",
+        "referrer-policy",
+    ] {
+        assert!(r.headers().contains_key(h), "missing {h}");
+    }
+    let doc: Value = r.json().await.unwrap();
+    let mut got: Vec<String> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            got.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    got.sort();
+    let mut want = vec![
+        "GET /healthz",
+        "POST /api/v1/applications",
+        "GET /api/v1/applications/{id}",
+        "GET /api/v1/applications/{id}/events",
+        "POST /api/v1/applications/{id}/inquiry",
+        "POST /api/v1/applications/{id}/grant",
+        "POST /api/v1/applications/{id}/refuse",
+        "GET /api/v1/labels",
+        "GET /api/v1/labels/{label_id}",
+        "GET /api/v1/labels/{label_id}/events",
+        "POST /api/v1/labels/{label_id}/revoke",
+        "POST /api/v1/labels/{label_id}/changes",
+        "POST /api/v1/labels/{label_id}/renewals",
+        "PUT /api/v1/labels/{label_id}/security-info",
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    // The served document is the one the code generates.
+    assert_eq!(doc, serde_json::to_value(starmark_server::openapi()).unwrap());
+    let (s, h) = srv.get(None, "/healthz").await;
+    assert_eq!((s, h["storage"].as_str()), (StatusCode::OK, Some("ok")));
+}

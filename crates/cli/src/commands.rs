@@ -1,4 +1,8 @@
 //! The subcommands and their printers.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "only serde_json::Value is indexed here, and reading a missing key gives Null, never a panic"
+)]
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -8,7 +12,10 @@ use serde_json::json;
 use starmark_checklist::{Document, Encoding, ParseError, Report, Severity};
 use starmark_criteria::{CatalogSet, Coverage, Lang, Requirement};
 
-use crate::{CheckArgs, ChecklistCommand, Cli, Command, CriteriaCommand, FileFormat, MapArgs};
+use crate::{
+    AdminCommand, CheckArgs, ChecklistCommand, Cli, Command, ConfigCommand, CriteriaCommand, FileFormat, MapArgs,
+    OrgCommand, OwnerCommand, ServerArgs, TokenCommand,
+};
 
 /// The calendar date the checks use unless `--as-of` says otherwise. The one
 /// place the binary reads the clock.
@@ -32,7 +39,142 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Criteria(c) => criteria(&catalogs, c),
         Command::Checklist(c) => checklist(&catalogs, c),
         Command::Map(m) => map(&catalogs, m),
+        other => online(catalogs, other),
     }
+}
+
+fn settings(a: &ServerArgs) -> Result<crate::config::Settings> {
+    let env = |k: &str| std::env::var_os(k).is_some();
+    crate::config::resolve(
+        a.config.as_deref(),
+        a.listen.clone(),
+        env("STARMARK_LISTEN"),
+        a.database_url.clone(),
+        env("STARMARK_DATABASE_URL"),
+    )
+}
+
+/// Commands that need the async runtime: the server and the clients.
+fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
+    use crate::registry_cmds as rc;
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(async move {
+        match cmd {
+            Command::Serve(a) => {
+                tracing_subscriber::fmt()
+                    .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+                    .with_writer(std::io::stderr)
+                    .init();
+                rc::serve(&settings(&a)?, catalogs).await
+            }
+            Command::Config(ConfigCommand::Check(a)) => {
+                let s = settings(&a)?;
+                println!("listen = {:?}", s.listen);
+                println!("database_url = {:?}", crate::config::mask_url(&s.database_url));
+                for (k, from) in &s.sources {
+                    println!("# {k}: from {from}");
+                }
+                println!("# catalog: {}", catalogs.origin);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Admin(AdminCommand::Org(OrgCommand::Add { kind, name, accreditation, json, server })) => {
+                rc::org_add(&settings(&server)?, catalogs, &kind, &name, accreditation, json).await
+            }
+            Command::Admin(AdminCommand::Org(OrgCommand::List { json, server })) => {
+                rc::org_list(&settings(&server)?, json).await
+            }
+            Command::Admin(AdminCommand::Token(TokenCommand::Issue { org, role, label, server })) => {
+                rc::token_issue(&settings(&server)?, catalogs, &org, &role, &label).await
+            }
+            Command::Apply { file, client: c } => {
+                let cl = rc::Client::new(&c.registry, c.token)?;
+                let (s, v) = cl.post_checklist("/api/v1/applications", &file).await?;
+                let code = rc::report(s, &v, c.json, rc::application_summary)?;
+                // An application returned by the format check is a failure for the caller.
+                Ok(if v["status"] == "returned" { ExitCode::from(1) } else { code })
+            }
+            Command::Renew { label, file, client: c } => {
+                let cl = rc::Client::new(&c.registry, c.token)?;
+                let (s, v) =
+                    cl.post_checklist(&format!("/api/v1/labels/{}/renewals", path_segment(&label)), &file).await?;
+                let code = rc::report(s, &v, c.json, rc::application_summary)?;
+                Ok(if v["status"] == "returned" { ExitCode::from(1) } else { code })
+            }
+            Command::ReportChange { label, description, client: c } => {
+                let cl = rc::Client::new(&c.registry, c.token)?;
+                let (s, v) = cl
+                    .post_json(
+                        &format!("/api/v1/labels/{}/changes", path_segment(&label)),
+                        json!({"description": description}),
+                    )
+                    .await?;
+                rc::report(s, &v, c.json, rc::label_summary)
+            }
+            Command::Status { id, client: c } => {
+                let cl = rc::Client::new(&c.registry, c.token)?;
+                if id.starts_with("app_") {
+                    let (s, v) = cl.get(&format!("/api/v1/applications/{}", path_segment(&id)), true).await?;
+                    rc::report(s, &v, c.json, rc::application_summary)
+                } else {
+                    let (s, v) = cl.get(&format!("/api/v1/labels/{}", path_segment(&id)), false).await?;
+                    rc::report(s, &v, c.json, rc::label_summary)
+                }
+            }
+            Command::Owner(o) => match o {
+                OwnerCommand::Inquiry { application, outcome, note, client: c } => {
+                    let cl = rc::Client::new(&c.registry, c.token)?;
+                    let (s, v) = cl
+                        .post_json(
+                            &format!("/api/v1/applications/{}/inquiry", path_segment(&application)),
+                            json!({"outcome": outcome, "note": note}),
+                        )
+                        .await?;
+                    rc::report(s, &v, c.json, rc::application_summary)
+                }
+                OwnerCommand::Grant { application, client: c } => {
+                    let cl = rc::Client::new(&c.registry, c.token)?;
+                    let (s, v) = cl
+                        .post_json(&format!("/api/v1/applications/{}/grant", path_segment(&application)), json!({}))
+                        .await?;
+                    rc::report(s, &v, c.json, rc::label_summary)
+                }
+                OwnerCommand::Refuse { application, reason, client: c } => {
+                    let cl = rc::Client::new(&c.registry, c.token)?;
+                    let (s, v) = cl
+                        .post_json(
+                            &format!("/api/v1/applications/{}/refuse", path_segment(&application)),
+                            json!({"reason": reason}),
+                        )
+                        .await?;
+                    rc::report(s, &v, c.json, rc::application_summary)
+                }
+                OwnerCommand::Revoke { label, ground, statement, client: c } => {
+                    let cl = rc::Client::new(&c.registry, c.token)?;
+                    let (s, v) = cl
+                        .post_json(
+                            &format!("/api/v1/labels/{}/revoke", path_segment(&label)),
+                            json!({"ground": ground, "statement": statement}),
+                        )
+                        .await?;
+                    rc::report(s, &v, c.json, rc::label_summary)
+                }
+            },
+            Command::Criteria(_) | Command::Checklist(_) | Command::Map(_) => Ok(ExitCode::from(2)),
+        }
+    })
+}
+
+/// Percent-encodes an ID for use as one path segment.
+fn path_segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn out() -> std::io::StdoutLock<'static> {

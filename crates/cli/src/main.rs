@@ -6,6 +6,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "the binary is where output is printed")]
 
 mod commands;
+mod config;
+mod registry_cmds;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +35,172 @@ enum Command {
     Checklist(ChecklistCommand),
     /// Show which requirements of another scheme a catalog covers, and the gaps.
     Map(MapArgs),
+    /// Run the registry (JSON API) until SIGTERM or Ctrl-C.
+    Serve(ServerArgs),
+    /// Inspect the layered configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Administer the registry's database directly (on the server's machine).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Apply for a label: send a checklist to a registry.
+    Apply {
+        /// The checklist (TOML or JSON).
+        file: PathBuf,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Apply to renew a label with a new checklist.
+    Renew {
+        label: String,
+        file: PathBuf,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Report a change of the product's security specification (revokes the label).
+    ReportChange {
+        label: String,
+        #[arg(long)]
+        description: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Show a label (public) or an application (with a token).
+    Status {
+        /// A label ID (STAR1-2026-000042K) or an application ID (app_...).
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The scheme owner's actions on applications and labels.
+    #[command(subcommand)]
+    Owner(OwnerCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServerArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "STARMARK_LISTEN", value_name = "ADDR")]
+    listen: Option<String>,
+    /// sqlite://PATH or postgres://... [default: sqlite://starmark.db].
+    #[arg(long, env = "STARMARK_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    /// A TOML configuration file (version = 1).
+    #[arg(long, env = "STARMARK_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the settings in force and where each came from (secrets masked).
+    Check(ServerArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Organizations: vendors, test laboratories, the scheme owner.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum OrgCommand {
+    /// Add an organization; prints its ID.
+    Add {
+        /// vendor, test_lab or scheme_owner.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        name: String,
+        /// ISO/IEC 17025 accreditation (test laboratories).
+        #[arg(long)]
+        accreditation: Option<String>,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List organizations.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Issue a token; it is printed once and only its hash is kept.
+    Issue {
+        #[arg(long)]
+        org: String,
+        /// vendor, lab, reviewer, liaison or admin.
+        #[arg(long)]
+        role: String,
+        /// A note saying what the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ClientArgs {
+    /// The registry's base URL.
+    #[arg(long, env = "STARMARK_REGISTRY", default_value = "http://127.0.0.1:8080")]
+    registry: String,
+    /// API token.
+    #[arg(long, env = "STARMARK_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Print the registry's JSON answer.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum OwnerCommand {
+    /// Record the supply-chain inquiry's outcome (liaison).
+    Inquiry {
+        application: String,
+        /// cleared or concern.
+        #[arg(long)]
+        outcome: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Grant the label (reviewer).
+    Grant {
+        application: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Refuse an application (reviewer).
+    Refuse {
+        application: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Revoke a label (reviewer).
+    Revoke {
+        label: String,
+        /// A revocation ground from the scheme parameters.
+        #[arg(long)]
+        ground: String,
+        /// The public statement.
+        #[arg(long)]
+        statement: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

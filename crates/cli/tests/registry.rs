@@ -1,0 +1,211 @@
+//! The registry as an operator runs it: `starmark admin`, `starmark serve`,
+//! and the client commands, as real processes. Includes the crash test: the
+//! server is killed with SIGKILL in the middle of a burst of grants.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/star-1-home-camera/checklist.toml");
+
+fn bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("starmark")
+}
+
+fn admin(db: &str, args: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(["admin"])
+        .args(args)
+        .env("STARMARK_DATABASE_URL", db)
+        .env_remove("STARMARK_CATALOG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+struct Tokens {
+    vendor: String,
+    reviewer: String,
+    liaison: String,
+}
+
+fn setup(db: &str) -> Tokens {
+    let v = admin(db, &["org", "add", "--kind", "vendor", "--name", "Example Corp."]);
+    let o = admin(db, &["org", "add", "--kind", "scheme_owner", "--name", "Scheme owner"]);
+    Tokens {
+        vendor: admin(db, &["token", "issue", "--org", &v, "--role", "vendor"]),
+        reviewer: admin(db, &["token", "issue", "--org", &o, "--role", "reviewer"]),
+        liaison: admin(db, &["token", "issue", "--org", &o, "--role", "liaison"]),
+    }
+}
+
+/// Starts `starmark serve` on an ephemeral port; returns it once it says
+/// where it listens (no sleeping).
+fn serve(db: &str) -> (Child, String) {
+    let mut child = Command::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
+        .env_remove("STARMARK_CATALOG")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split("listening on ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+fn cli(url: &str, token: &str, args: &[&str]) -> (i32, Value) {
+    let out = Command::new(bin())
+        .args(args)
+        .args(["--registry", url, "--token", token, "--json"])
+        .env_remove("STARMARK_CATALOG")
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), v)
+}
+
+#[test]
+fn apply_inquiry_grant_status_change_over_the_cli_then_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("r.db").display());
+    let t = setup(&db);
+    let (mut server, url) = serve(&db);
+
+    let (code, app) = cli(&url, &t.vendor, &["apply", EXAMPLE]);
+    assert_eq!(code, 0, "{app}");
+    let app_id = app["id"].as_str().unwrap().to_string();
+    assert_eq!(cli(&url, &t.liaison, &["owner", "inquiry", &app_id, "--outcome", "cleared"]).0, 0);
+    let (code, label) = cli(&url, &t.reviewer, &["owner", "grant", &app_id]);
+    assert_eq!(code, 0, "{label}");
+    let label_id = label["id"].as_str().unwrap().to_string();
+    let (code, status) = cli(&url, "unused", &["status", &label_id]);
+    assert_eq!((code, status["status"].as_str()), (0, Some("valid")));
+    // A second grant is refused; the command says so with exit code 1.
+    assert_eq!(cli(&url, &t.reviewer, &["owner", "grant", &app_id]).0, 1);
+    // A vendor's applying with a failing checklist exits 1 and shows the problems.
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, std::fs::read_to_string(EXAMPLE).unwrap().replacen("code = \"VN\"", "code = \"\"", 1))
+        .unwrap();
+    let (code, returned) = cli(&url, &t.vendor, &["apply", bad.to_str().unwrap()]);
+    assert_eq!((code, returned["status"].as_str()), (1, Some("returned")));
+    let (code, revoked) = cli(&url, &t.vendor, &["report-change", &label_id, "--description", "new firmware"]);
+    assert_eq!((code, revoked["status"].as_str()), (0, Some("revoked")));
+
+    // Graceful shutdown on SIGTERM: exits 0.
+    let st = Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "serve exited with {exit}");
+}
+
+#[test]
+fn sigkill_during_a_burst_of_grants_loses_nothing_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.db");
+    let db = format!("sqlite://{}", path.display());
+    let t = setup(&db);
+    let (mut server, url) = serve(&db);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let client = reqwest::Client::new();
+    let checklist = std::fs::read_to_string(EXAMPLE).unwrap();
+
+    // 40 applications, each with a cleared inquiry.
+    let apps: Vec<String> = rt.block_on(async {
+        let mut apps = Vec::new();
+        for _ in 0..40 {
+            let r = client
+                .post(format!("{url}/api/v1/applications"))
+                .bearer_auth(&t.vendor)
+                .header("content-type", "application/toml")
+                .body(checklist.clone())
+                .send()
+                .await
+                .unwrap();
+            let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+            let r = client
+                .post(format!("{url}/api/v1/applications/{id}/inquiry"))
+                .bearer_auth(&t.liaison)
+                .json(&json!({"outcome": "cleared"}))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+            apps.push(id);
+        }
+        apps
+    });
+
+    // Grant them all at once; kill the server once ten are acknowledged.
+    let acknowledged: Vec<(String, String)> = rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for id in &apps {
+            let (client, url, tok, id, tx) = (client.clone(), url.clone(), t.reviewer.clone(), id.clone(), tx.clone());
+            tokio::spawn(async move {
+                let r = client.post(format!("{url}/api/v1/applications/{id}/grant")).bearer_auth(&tok).send().await;
+                if let Ok(r) = r
+                    && r.status() == reqwest::StatusCode::CREATED
+                    && let Ok(v) = r.json::<Value>().await
+                {
+                    let _ = tx.send((id, v["id"].as_str().unwrap_or_default().to_string()));
+                }
+            });
+        }
+        drop(tx);
+        let mut acked = Vec::new();
+        while let Some(a) = rx.recv().await {
+            acked.push(a);
+            if acked.len() == 10 {
+                server.kill().unwrap(); // SIGKILL
+            }
+        }
+        acked
+    });
+    let _ = server.wait();
+    assert!(acknowledged.len() >= 10, "only {} grants were acknowledged", acknowledged.len());
+
+    // Restart on the same file: every acknowledged label is there, once.
+    let (mut server, url) = serve(&db);
+    rt.block_on(async {
+        for (app, label) in &acknowledged {
+            let v: Value =
+                client.get(format!("{url}/api/v1/labels/{label}")).send().await.unwrap().json().await.unwrap();
+            assert_eq!(v["id"].as_str(), Some(label.as_str()), "acknowledged label {label} of {app} is missing");
+        }
+    });
+    server.kill().unwrap();
+    let _ = server.wait();
+    rt.block_on(async {
+        let store = starmark_registry_sqlite::SqliteStore::open(Path::new(&path)).await.unwrap();
+        use starmark_registry::store::Store;
+        let events = store.events(0, 1_000_000).await.unwrap();
+        assert!(events.windows(2).all(|p| p[0].seq < p[1].seq));
+        let (apps_replayed, labels_replayed) = starmark_registry::model::replay(&events).unwrap();
+        let mut ids: Vec<String> = labels_replayed.iter().map(|l| l.id.to_string()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), labels_replayed.len(), "a label ID was issued twice");
+        for l in &labels_replayed {
+            assert_eq!(store.label(l.id).await.unwrap().unwrap().state, *l, "label projection differs from the log");
+            let owners = apps_replayed.iter().filter(|a| a.label == Some(l.id)).count();
+            assert_eq!(owners, 1, "label {} belongs to {owners} applications", l.id);
+        }
+        for a in &apps_replayed {
+            assert_eq!(
+                store.application(&a.id).await.unwrap().unwrap().state,
+                *a,
+                "application projection differs from the log"
+            );
+        }
+        for (_, label) in &acknowledged {
+            assert!(ids.contains(label));
+        }
+    });
+}

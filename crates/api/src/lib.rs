@@ -53,11 +53,40 @@ pub struct Inquiry {
     pub note: String,
 }
 
+/// An accredited laboratory's evaluation report (STAR-3/4), by reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EvaluationReport {
+    pub report_id: String,
+    pub lab: String,
+    pub accreditation: String,
+    pub issued_on: String,
+    pub criteria: CriteriaVersion,
+    /// SHA-256 of the report document.
+    pub sha256: String,
+    pub summary: Text,
+}
+
+/// A laboratory attaches its report to a STAR-3/4 application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub report_id: String,
+    /// YYYY-MM-DD.
+    pub issued_on: String,
+    pub criteria: CriteriaVersion,
+    /// `conforms` (a report concluding anything else cannot be certified).
+    pub result: String,
+    /// Lowercase hex SHA-256 of the report document.
+    pub sha256: String,
+    #[serde(default)]
+    pub summary: Text,
+}
+
 /// An application as its vendor and the scheme owner see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Application {
     pub id: String,
-    /// `returned`, `awaiting_inquiry`, `inquiry_cleared`, `inquiry_concern`, `granted` or `refused`.
+    /// `returned`, `awaiting_report` (STAR-3/4), `awaiting_inquiry`, `inquiry_cleared`, `inquiry_concern`, `granted` or `refused`.
     pub status: String,
     pub vendor: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -73,6 +102,9 @@ pub struct Application {
     pub label: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal_of: Option<String>,
+    /// STAR-3/4: the laboratory's report, once attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<EvaluationReport>,
     pub submitted_at: String,
     pub updated_at: String,
     /// The checklist as submitted (JSON encoding).
@@ -142,6 +174,9 @@ pub struct Label {
     pub applicant: Text,
     pub evaluator_category: String,
     pub product: Product,
+    /// STAR-3/4: the evaluation report the certification rests on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<EvaluationReport>,
     pub security: SecurityInfo,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<Revocation>,

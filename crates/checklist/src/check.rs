@@ -96,14 +96,18 @@ pub fn check(c: &Checklist, catalogs: &CatalogSet, today: Date) -> Report {
     let level = c.level;
     let level_params = level.and_then(|l| catalogs.scheme.level(l));
     match (level, level_params) {
-        (None, _) => cx.error("level-missing", root.key("level"), "the level applied for is not stated", "set level = \"star-1\" (or \"star-2\")"),
-        (Some(l), Some(p)) if p.assessment == Assessment::ThirdPartyCertification => cx.error(
-            "level-needs-report",
+        (None, _) => cx.error(
+            "level-missing",
             root.key("level"),
-            format!("{l} is certified on an independent test laboratory's evaluation report, not applied for with a self-evaluation checklist"),
-            "apply for STAR-1 or STAR-2 with a checklist, or have a laboratory evaluate for STAR-3/4",
+            "the level applied for is not stated",
+            "set level = \"star-1\" (or \"star-2\")",
         ),
-        (Some(l), None) => cx.error("level-unknown", root.key("level"), format!("{l} is not defined by the scheme parameters"), "use a level the scheme defines"),
+        (Some(l), None) => cx.error(
+            "level-unknown",
+            root.key("level"),
+            format!("{l} is not defined by the scheme parameters"),
+            "use a level the scheme defines",
+        ),
         _ => {}
     }
 
@@ -156,6 +160,20 @@ pub fn check(c: &Checklist, catalogs: &CatalogSet, today: Date) -> Report {
             cx.error("catalog-unknown", root.key("criteria"), what, suggestion);
         }
         Some(k) => {
+            if let (Some(cat), Some(kcat)) = (&c.category, &k.catalog.category)
+                && cat != kcat
+            {
+                cx.error(
+                    "catalog-category-mismatch",
+                    root.key("criteria"),
+                    format!(
+                        "{} {} is for the product category {kcat}, but the application names {cat}",
+                        k.id(),
+                        k.version()
+                    ),
+                    "evaluate against the criteria of the product's category",
+                );
+            }
             if let (Some(l), Some(kl)) = (level, k.catalog.level) {
                 if l != kl {
                     cx.error(
@@ -218,9 +236,15 @@ pub fn check(c: &Checklist, catalogs: &CatalogSet, today: Date) -> Report {
         );
     }
 
-    if let Some(k) = catalog {
-        let self_declared = level_params.is_some_and(|p| p.assessment == Assessment::SelfDeclaration);
-        check_items(c, &k.requirements, &format!("{} {}", k.id(), k.version()), self_declared, &mut cx);
+    let third_party = level_params.is_some_and(|p| p.assessment == Assessment::ThirdPartyCertification);
+    if third_party {
+        // STAR-3/4: this document is the application form; the accredited
+        // laboratory's evaluation report carries the results.
+        if !c.items.is_empty() {
+            cx.warn("items-ignored", root.key("items"), "for a third-party level the laboratory's evaluation report carries the results; these items are ignored", "remove the items; the laboratory attaches its report to the application");
+        }
+    } else if let Some(k) = catalog {
+        check_items(c, &k.requirements, &format!("{} {}", k.id(), k.version()), &mut cx);
     }
 
     Report { problems: cx.out }
@@ -507,7 +531,8 @@ fn check_evaluator(c: &Checklist, catalogs: &CatalogSet, published: Option<Date>
     }
 }
 
-fn check_items(c: &Checklist, reqs: &[Requirement], catalog: &str, self_declared: bool, cx: &mut Ctx) {
+/// Self-declared levels: every criterion answered once, and every applicable one conforming.
+fn check_items(c: &Checklist, reqs: &[Requirement], catalog: &str, cx: &mut Ctx) {
     let items_path = Path::root().key("items");
     let mut first_at: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, item) in c.items.iter().enumerate() {
@@ -536,7 +561,7 @@ fn check_items(c: &Checklist, reqs: &[Requirement], catalog: &str, self_declared
             continue;
         }
         first_at.insert(&item.id, i);
-        check_item(item, req, p, self_declared, cx);
+        check_item(item, req, p, cx);
     }
     for r in reqs {
         if !first_at.contains_key(r.id.as_str()) {
@@ -553,7 +578,7 @@ fn check_items(c: &Checklist, reqs: &[Requirement], catalog: &str, self_declared
     }
 }
 
-fn check_item(item: &Item, req: &Requirement, p: Path, self_declared: bool, cx: &mut Ctx) {
+fn check_item(item: &Item, req: &Requirement, p: Path, cx: &mut Ctx) {
     let id = &item.id;
     match (item.applicability, item.verdict) {
         (None, None) => {
@@ -604,7 +629,6 @@ fn check_item(item: &Item, req: &Requirement, p: Path, self_declared: bool, cx: 
     let applicable = item.applicability == Some(Applicability::Applicable);
     if applicable {
         if let Some(v) = item.verdict
-            && self_declared
             && v != Verdict::Conforms
         {
             cx.error(

@@ -170,7 +170,7 @@ fn evaluator_category_qualification_and_level() {
     check(|c| c.evaluator.category = "testing_service_provider".into(), &["accreditation-missing"]);
     check(
         |c| c.level = Some(Level::Star3),
-        &["level-needs-report", "category-missing", "catalog-level-mismatch", "evaluator-not-allowed"],
+        &["category-missing", "catalog-level-mismatch", "evaluator-not-allowed", "items-ignored"],
     );
     check(|c| c.level = None, &["level-missing"]);
 }

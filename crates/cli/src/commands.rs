@@ -13,8 +13,8 @@ use starmark_checklist::{Document, Encoding, ParseError, Report, Severity};
 use starmark_criteria::{CatalogSet, Coverage, Lang, Requirement};
 
 use crate::{
-    AdminCommand, CheckArgs, ChecklistCommand, Cli, Command, ConfigCommand, CriteriaCommand, FileFormat, MapArgs,
-    OrgCommand, OwnerCommand, ServerArgs, TokenCommand,
+    AdminCommand, CheckArgs, ChecklistCommand, Cli, Command, ConfigCommand, CriteriaCommand, FileFormat, LabCommand,
+    MapArgs, OrgCommand, OwnerCommand, ServerArgs, TokenCommand,
 };
 
 /// The calendar date the checks use unless `--as-of` says otherwise. The one
@@ -159,6 +159,15 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                     rc::report(s, &v, c.json, rc::label_summary)
                 }
             },
+            Command::Lab(LabCommand::Report { application, file, client: c }) => {
+                let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+                let body: serde_json::Value =
+                    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+                let cl = rc::Client::new(&c.registry, c.token)?;
+                let (s, v) =
+                    cl.post_json(&format!("/api/v1/applications/{}/report", path_segment(&application)), body).await?;
+                rc::report(s, &v, c.json, rc::application_summary)
+            }
             Command::Criteria(_) | Command::Checklist(_) | Command::Map(_) => Ok(ExitCode::from(2)),
         }
     })

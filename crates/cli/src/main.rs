@@ -75,6 +75,22 @@ enum Command {
     /// The scheme owner's actions on applications and labels.
     #[command(subcommand)]
     Owner(OwnerCommand),
+    /// An accredited laboratory's actions (STAR-3/4).
+    #[command(subcommand)]
+    Lab(LabCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum LabCommand {
+    /// Attach an evaluation report to a STAR-3/4 application.
+    Report {
+        application: String,
+        /// The report's metadata as JSON: report_id, issued_on, criteria {catalog, version}, result, sha256, summary {ja, en}.
+        #[arg(long, value_name = "FILE")]
+        file: PathBuf,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Args)]

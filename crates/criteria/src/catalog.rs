@@ -118,6 +118,9 @@ pub struct CatalogHeader {
     /// The JC-STAR level these criteria are for; absent for foreign schemes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<Level>,
+    /// The product category these criteria are for (STAR-2 and above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
     /// The levels of a foreign scheme (Singapore CLS 1..4), if it has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levels: Option<u8>,

@@ -463,6 +463,11 @@ fn validate_catalog(cx: &FileCtx<'_>, c: &Catalog, scheme: &SchemeParams, out: &
             cx.problem(&hp.key("grace_end"), format!("grace period ends ({g}) before the version was published ({p})")),
         );
     }
+    if let Some(cat) = &h.category
+        && scheme.product_category(cat).is_none()
+    {
+        out.push(cx.problem(&hp.key("category"), format!("product category `{cat}` is not defined in scheme.toml")));
+    }
     if let Some(level) = h.level
         && scheme.level(level).is_none()
     {

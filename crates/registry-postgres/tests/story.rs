@@ -55,7 +55,8 @@ story!(
     concurrent_grants,
     authorization,
     bad_input_writes_nothing,
-    idempotency
+    idempotency,
+    third_party_certification
 );
 
 #[tokio::test]

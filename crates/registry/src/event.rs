@@ -9,7 +9,7 @@ use starmark_criteria::{Level, VersionRef};
 
 use crate::auth::Actor;
 use crate::label_id::LabelId;
-use crate::model::{InquiryOutcome, ProblemRecord, PublicRecord, SecurityInfo};
+use crate::model::{EvaluationReport, InquiryOutcome, ProblemRecord, PublicRecord, SecurityInfo};
 
 /// What an event is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -68,10 +68,17 @@ pub enum EventKind {
         checklist: serde_json::Value,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         renewal_of: Option<LabelId>,
+        /// STAR-3/4: certified on a laboratory's report.
+        #[serde(default)]
+        third_party: bool,
     },
     FormatChecked {
         passed: bool,
         problems: Vec<ProblemRecord>,
+    },
+    /// An accredited laboratory attached its evaluation report (STAR-3/4).
+    ReportAttached {
+        report: EvaluationReport,
     },
     InquiryRecorded {
         outcome: InquiryOutcome,
@@ -93,6 +100,8 @@ pub enum EventKind {
         issued_on: Date,
         expires_on: Date,
         public: PublicRecord,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<EvaluationReport>,
     },
     LabelRenewed {
         application: String,
@@ -100,6 +109,8 @@ pub enum EventKind {
         renewed_on: Date,
         expires_on: Date,
         public: PublicRecord,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<EvaluationReport>,
     },
     LabelRevoked {
         ground: String,
@@ -124,6 +135,7 @@ impl EventKind {
         match self {
             EventKind::ApplicationSubmitted { .. } => "application_submitted",
             EventKind::FormatChecked { .. } => "format_checked",
+            EventKind::ReportAttached { .. } => "report_attached",
             EventKind::InquiryRecorded { .. } => "inquiry_recorded",
             EventKind::ApplicationRefused { .. } => "application_refused",
             EventKind::ApplicationGranted { .. } => "application_granted",

@@ -28,4 +28,4 @@ pub mod store;
 pub mod testkit;
 
 pub use error::{ErrorKind, RegistryError};
-pub use service::{Principal, Registry};
+pub use service::{Principal, Registry, ReportSubmission};

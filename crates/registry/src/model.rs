@@ -15,6 +15,8 @@ use crate::label_id::LabelId;
 pub enum AppStatus {
     /// The format check failed; the problems are kept. The vendor submits anew.
     Returned,
+    /// STAR-3/4: passed the format check; waits for the laboratory's report.
+    AwaitingReport,
     /// Passed the format check; the supply-chain inquiry is pending.
     AwaitingInquiry,
     InquiryCleared,
@@ -28,6 +30,7 @@ impl AppStatus {
     pub fn id(self) -> &'static str {
         match self {
             AppStatus::Returned => "returned",
+            AppStatus::AwaitingReport => "awaiting_report",
             AppStatus::AwaitingInquiry => "awaiting_inquiry",
             AppStatus::InquiryCleared => "inquiry_cleared",
             AppStatus::InquiryConcern => "inquiry_concern",
@@ -46,6 +49,21 @@ impl AppStatus {
 pub enum InquiryOutcome {
     Cleared,
     Concern,
+}
+
+/// An accredited laboratory's evaluation report (STAR-3/4), by reference:
+/// the document stays with the laboratory and the vendor; its digest is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvaluationReport {
+    pub report_id: String,
+    /// The laboratory's name and accreditation, as registered.
+    pub lab: String,
+    pub accreditation: String,
+    pub issued_on: Date,
+    pub criteria: VersionRef,
+    /// Lowercase hex SHA-256 of the report document.
+    pub sha256: String,
+    pub summary: Localized,
 }
 
 /// A format-check problem as kept with the application.
@@ -91,6 +109,11 @@ pub struct ApplicationState {
     pub label: Option<LabelId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewal_of: Option<LabelId>,
+    /// Certified on a laboratory's report (STAR-3/4) rather than self-declared.
+    #[serde(default)]
+    pub third_party: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<EvaluationReport>,
     pub submitted_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -194,6 +217,9 @@ pub struct LabelState {
     /// Last day of validity (inclusive).
     pub expires_on: Date,
     pub public: PublicRecord,
+    /// STAR-3/4: the report the certification rests on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<EvaluationReport>,
     pub security: SecurityInfo,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<Revocation>,
@@ -236,7 +262,7 @@ pub fn apply_application(state: Option<ApplicationState>, e: &Event) -> Result<A
     let ev = &e.event;
     let Subject::Application(id) = &ev.subject else { return Err(fold_err(e, "not an application event")) };
     let mut s = match (state, &ev.kind) {
-        (None, EventKind::ApplicationSubmitted { vendor, level, criteria, checklist, renewal_of }) => {
+        (None, EventKind::ApplicationSubmitted { vendor, level, criteria, checklist, renewal_of, third_party }) => {
             return Ok(ApplicationState {
                 id: id.clone(),
                 vendor: vendor.clone(),
@@ -249,6 +275,8 @@ pub fn apply_application(state: Option<ApplicationState>, e: &Event) -> Result<A
                 refusal: None,
                 label: None,
                 renewal_of: *renewal_of,
+                third_party: *third_party,
+                report: None,
                 submitted_at: ev.at,
                 updated_at: ev.at,
             });
@@ -260,7 +288,18 @@ pub fn apply_application(state: Option<ApplicationState>, e: &Event) -> Result<A
     match &ev.kind {
         EventKind::FormatChecked { passed, problems } => {
             s.problems = problems.clone();
-            s.status = if *passed { AppStatus::AwaitingInquiry } else { AppStatus::Returned };
+            s.status = match (*passed, s.third_party) {
+                (false, _) => AppStatus::Returned,
+                (true, false) => AppStatus::AwaitingInquiry,
+                (true, true) => AppStatus::AwaitingReport,
+            };
+        }
+        EventKind::ReportAttached { report } => {
+            if s.status != AppStatus::AwaitingReport {
+                return Err(fold_err(e, "no report is awaited"));
+            }
+            s.report = Some(report.clone());
+            s.status = AppStatus::AwaitingInquiry;
         }
         EventKind::InquiryRecorded { outcome, note } => {
             if s.status != AppStatus::AwaitingInquiry {
@@ -299,7 +338,17 @@ pub fn apply_label(state: Option<LabelState>, e: &Event) -> Result<LabelState, F
     let mut s = match (state, &ev.kind) {
         (
             None,
-            EventKind::LabelGranted { application, vendor, level, criteria, category, issued_on, expires_on, public },
+            EventKind::LabelGranted {
+                application,
+                vendor,
+                level,
+                criteria,
+                category,
+                issued_on,
+                expires_on,
+                public,
+                report,
+            },
         ) => {
             return Ok(LabelState {
                 id: *id,
@@ -312,6 +361,7 @@ pub fn apply_label(state: Option<LabelState>, e: &Event) -> Result<LabelState, F
                 renewed_on: None,
                 expires_on: *expires_on,
                 public: public.clone(),
+                report: report.clone(),
                 security: SecurityInfo::default(),
                 revoked: None,
                 expiry_recorded: false,
@@ -325,8 +375,9 @@ pub fn apply_label(state: Option<LabelState>, e: &Event) -> Result<LabelState, F
         return Err(fold_err(e, "the label is revoked"));
     }
     match &ev.kind {
-        EventKind::LabelRenewed { application, criteria, renewed_on, expires_on, public } => {
+        EventKind::LabelRenewed { application, criteria, renewed_on, expires_on, public, report } => {
             s.application = application.clone();
+            s.report = report.clone();
             s.criteria = criteria.clone();
             s.renewed_on = Some(*renewed_on);
             s.expires_on = *expires_on;

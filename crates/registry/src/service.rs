@@ -40,6 +40,19 @@ impl Principal {
     }
 }
 
+/// What a laboratory submits with its report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportSubmission {
+    pub report_id: String,
+    pub issued_on: Date,
+    pub criteria: VersionRef,
+    /// Whether the report concludes conformity.
+    pub conforms: bool,
+    /// Lowercase hex SHA-256 of the report document.
+    pub sha256: String,
+    pub summary: starmark_checklist::Localized,
+}
+
 /// How many times an operation re-reads and retries after losing a race.
 const RETRIES: usize = 8;
 
@@ -187,6 +200,10 @@ impl Registry {
             });
         }
         let passed = !problems.iter().any(|x| x.severity == "error");
+        let third_party = c
+            .level
+            .and_then(|l| self.catalogs.scheme.level(l))
+            .is_some_and(|l| l.assessment == starmark_criteria::Assessment::ThirdPartyCertification);
         let id = random_id("app").map_err(id_error)?;
         let subject = Subject::Application(id);
         let checklist =
@@ -202,6 +219,7 @@ impl Registry {
                     criteria: VersionRef { catalog: c.criteria.catalog.clone(), version: c.criteria.version.clone() },
                     checklist,
                     renewal_of,
+                    third_party,
                 },
             ),
             self.event(Actor::system(), subject, None, EventKind::FormatChecked { passed, problems }),
@@ -226,9 +244,22 @@ impl Registry {
         let not_found =
             || RegistryError::not_found(format!("no application `{}`", id.chars().take(80).collect::<String>()));
         let app = self.store.application(id).await?.ok_or_else(not_found)?;
-        let allowed = p.role.is_owner() || (p.role == Role::Vendor && app.state.vendor == p.org);
+        let allowed = p.role.is_owner()
+            || (p.role == Role::Vendor && app.state.vendor == p.org)
+            || (p.role == Role::Lab && app.state.third_party && self.lab_designated(p, &app.state).await?);
         // Another vendor's application is reported as absent, not as forbidden.
         if allowed { Ok(app) } else { Err(not_found()) }
+    }
+
+    /// Whether the application names this laboratory (by its accreditation)
+    /// as its evaluator.
+    async fn lab_designated(&self, p: &Principal, app: &ApplicationState) -> Result<bool, RegistryError> {
+        let Some(org) = self.store.org(&p.org).await? else { return Ok(false) };
+        let named =
+            app.checklist.get("evaluator").and_then(|e| e.get("accreditation")).and_then(|a| a.as_str()).map(str::trim);
+        Ok(
+            matches!((org.accreditation.as_deref().map(str::trim), named), (Some(a), Some(b)) if !a.is_empty() && a == b),
+        )
     }
 
     pub async fn application_events(&self, p: &Principal, id: &str) -> Result<Vec<Event>, RegistryError> {
@@ -248,6 +279,118 @@ impl Registry {
         self.app_transition(p, id, None, |s| match s.status {
             AppStatus::AwaitingInquiry => Ok(EventKind::InquiryRecorded { outcome, note: note.to_string() }),
             other => Err(RegistryError::conflict(format!("the application is {}; no inquiry is pending", other.id()))),
+        })
+        .await
+    }
+
+    /// Attaches an accredited laboratory's evaluation report to a STAR-3/4
+    /// application (lab). The report must conclude conformity against a
+    /// criteria version of the application's level and category that
+    /// accepts applications.
+    pub async fn attach_report(
+        &self,
+        p: &Principal,
+        id: &str,
+        r: ReportSubmission,
+    ) -> Result<ApplicationState, RegistryError> {
+        let ReportSubmission { report_id, issued_on, criteria, conforms, sha256, summary } = r;
+        let (report_id, sha256) = (report_id.as_str(), sha256.as_str());
+        p.require(Role::Lab, "attach an evaluation report")?;
+        let org = self
+            .store
+            .org(&p.org)
+            .await?
+            .ok_or_else(|| RegistryError::forbidden("the laboratory is not registered"))?;
+        let Some(accreditation) = org.accreditation.clone().filter(|a| !a.trim().is_empty()) else {
+            return Err(RegistryError::forbidden(
+                "only an accredited laboratory (ISO/IEC 17025) may attach an evaluation report",
+            ));
+        };
+        let invalid = |pointer: &str, message: String, help: &str| {
+            RegistryError::invalid(
+                message.clone(),
+                vec![ProblemRecord {
+                    severity: "error".into(),
+                    code: "invalid-report".into(),
+                    pointer: pointer.into(),
+                    message,
+                    help: help.into(),
+                }],
+            )
+        };
+        if report_id.trim().is_empty() || report_id.chars().count() > 200 || report_id.chars().any(char::is_control) {
+            return Err(invalid(
+                "/report_id",
+                "the report ID must be 1 to 200 visible characters".into(),
+                "give the laboratory's report number",
+            ));
+        }
+        if !(sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))) {
+            return Err(invalid(
+                "/sha256",
+                "sha256 must be 64 lowercase hexadecimal characters".into(),
+                "compute it with `sha256sum REPORT.pdf`",
+            ));
+        }
+        if issued_on > self.today() {
+            return Err(invalid(
+                "/issued_on",
+                format!("the report is dated {issued_on}, after today"),
+                "give the report's issue date",
+            ));
+        }
+        if !conforms {
+            return Err(invalid(
+                "/result",
+                "the report does not conclude conformity; such a product cannot be certified".into(),
+                "attach a report that concludes conformity",
+            ));
+        }
+        for (pointer, t) in [("/summary/ja", &summary.ja), ("/summary/en", &summary.en)] {
+            if t.as_deref().is_some_and(|x| {
+                x.chars().count() > starmark_checklist::MAX_TEXT_CHARS
+                    || x.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            }) {
+                return Err(invalid(
+                    pointer,
+                    "the summary is too long or contains control characters".into(),
+                    "at most 10,000 characters, no control characters",
+                ));
+            }
+        }
+        let report = crate::model::EvaluationReport {
+            report_id: report_id.trim().to_string(),
+            lab: org.name,
+            accreditation,
+            issued_on,
+            criteria: criteria.clone(),
+            sha256: sha256.to_string(),
+            summary,
+        };
+        let catalog = self.catalogs.catalog(&criteria.catalog, &criteria.version).cloned();
+        let today = self.today();
+        self.app_transition(p, id, None, |s| {
+            if s.status != AppStatus::AwaitingReport {
+                return Err(RegistryError::conflict(format!(
+                    "the application is {}; it does not await a report",
+                    s.status.id()
+                )));
+            }
+            let Some(k) = &catalog else {
+                return Err(RegistryError::invalid(format!("there is no criteria catalog {criteria}"), Vec::new()));
+            };
+            let category = s.checklist.get("category").and_then(|c| c.as_str());
+            if k.catalog.level != s.level || (k.catalog.category.is_some() && k.catalog.category.as_deref() != category)
+            {
+                return Err(RegistryError::invalid(
+                    format!("{criteria} is not the criteria of this application's level and category"),
+                    Vec::new(),
+                ));
+            }
+            if !k.accepts_applications_on(today) {
+                return Err(RegistryError::invalid(format!("{criteria} no longer accepts applications"), Vec::new()));
+            }
+            Ok(EventKind::ReportAttached { report: report.clone() })
         })
         .await
     }
@@ -342,6 +485,7 @@ impl Registry {
                             issued_on: today,
                             expires_on,
                             public,
+                            report: app.report.clone(),
                         },
                     );
                     let state = fold_label(None, std::slice::from_ref(&ev))?;
@@ -363,6 +507,7 @@ impl Registry {
                             renewed_on: today,
                             expires_on,
                             public,
+                            report: app.report.clone(),
                         },
                     );
                     let state = fold_label(Some(cur_label.state), std::slice::from_ref(&ev))?;

@@ -37,8 +37,12 @@ pub struct World {
 
 impl World {
     pub async fn new(store: Arc<dyn Store>) -> World {
+        World::with_catalogs(store, CatalogSet::embedded().unwrap()).await
+    }
+
+    pub async fn with_catalogs(store: Arc<dyn Store>, catalogs: CatalogSet) -> World {
         let clock = Arc::new(ManualClock::at_date(date(2026, 11, 27)));
-        let registry = Registry::new(store, Arc::new(CatalogSet::embedded().unwrap()), clock.clone());
+        let registry = Registry::new(store, Arc::new(catalogs), clock.clone());
         let vendor_org = registry.add_org(OrgKind::Vendor, "Example Corp.", None).await.unwrap();
         let other_org = registry.add_org(OrgKind::Vendor, "Other Corp.", None).await.unwrap();
         let owner = registry.add_org(OrgKind::SchemeOwner, "Scheme owner", None).await.unwrap();
@@ -362,4 +366,122 @@ pub async fn idempotency(store: Arc<dyn Store>) {
     // A finished answer is never aborted away.
     store.idempotency_abort("org_a POST /x", "k1").await.unwrap();
     assert!(matches!(store.idempotency_begin("org_a POST /x", "k1", "h1").await.unwrap(), Idempotency::Done { .. }));
+}
+
+/// A STAR-3 criteria catalog for tests only: real STAR-3 criteria are not
+/// in the shipped catalog.
+pub const TEST_STAR3_CATALOG: &str = r#"
+[catalog]
+id = "star-3-network-camera-test"
+version = "0.1"
+state = "current"
+level = "star-3"
+category = "network-camera"
+languages = ["en"]
+title = { en = "STAR-3 network camera criteria: TEST FIXTURE, not the real criteria" }
+issuer = { en = "starmark tests" }
+basis = { en = "test fixture" }
+confidence = "unknown"
+
+[[requirements]]
+id = "T3-01"
+title = { en = "A test requirement" }
+"#;
+
+/// The shipped catalog plus [`TEST_STAR3_CATALOG`].
+pub fn catalogs_with_star3() -> CatalogSet {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let mut files = Vec::new();
+    for sub in ["", "catalogs", "crosswalks"] {
+        for e in std::fs::read_dir(root.join(sub)).unwrap().flatten() {
+            if e.path().is_file() {
+                let name = if sub.is_empty() {
+                    e.file_name().to_string_lossy().into_owned()
+                } else {
+                    format!("{sub}/{}", e.file_name().to_string_lossy())
+                };
+                files.push((name, std::fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    files.push(("catalogs/star-3-test.toml".into(), TEST_STAR3_CATALOG.as_bytes().to_vec()));
+    CatalogSet::from_files("test", files).unwrap()
+}
+
+/// The example turned into a STAR-3 application form naming `accreditation`'s laboratory.
+pub fn star3_application(accreditation: &str) -> String {
+    let head = EXAMPLE_CHECKLIST.split("\n[[items]]").next().unwrap();
+    let head = head.replacen("level = \"star-1\"", "level = \"star-3\"\ncategory = \"network-camera\"", 1).replacen(
+        "catalog = \"star-1\"\nversion = \"1.1\"",
+        "catalog = \"star-3-network-camera-test\"\nversion = \"0.1\"",
+        1,
+    );
+    let evaluator_at = head.find("[evaluator]").unwrap();
+    format!(
+        "{}[evaluator]\ncategory = \"independent_test_laboratory\"\nname = \"Lab\"\naccreditation = \"{accreditation}\"\nevaluated_on = 2026-11-20\n",
+        &head[..evaluator_at]
+    )
+}
+
+/// STAR-3: the designated accredited laboratory attaches its report, the
+/// owner certifies.
+pub async fn third_party_certification(store: Arc<dyn Store>) {
+    use starmark_checklist::Localized;
+    use starmark_criteria::VersionRef;
+    let w = World::with_catalogs(store.clone(), catalogs_with_star3()).await;
+    let r = &w.registry;
+    let form = star3_application("ISO/IEC 17025 No. 1");
+    let app = r.submit(&w.vendor, form.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+    assert_eq!(app.status, AppStatus::AwaitingReport, "{:#?}", app.problems);
+    assert!(app.third_party);
+    // No inquiry before the report.
+    assert_eq!(
+        r.record_inquiry(&w.liaison, &app.id, InquiryOutcome::Cleared, "").await.unwrap_err().kind,
+        ErrorKind::Conflict
+    );
+
+    let criteria = VersionRef { catalog: "star-3-network-camera-test".into(), version: "0.1".into() };
+    let sha = "ab".repeat(32);
+    let attach = |p: Principal, criteria: VersionRef, conforms: bool| {
+        let sha = sha.clone();
+        let id = app.id.clone();
+        async move {
+            let sub = crate::ReportSubmission {
+                report_id: "LAB-2026-0042".into(),
+                issued_on: date(2026, 11, 20),
+                criteria,
+                conforms,
+                sha256: sha,
+                summary: Localized { ja: None, en: Some("All criteria met.".into()) },
+            };
+            r.attach_report(&p, &id, sub).await
+        }
+    };
+    // Only the designated, accredited laboratory.
+    assert_eq!(attach(w.vendor.clone(), criteria.clone(), true).await.unwrap_err().kind, ErrorKind::Forbidden);
+    let other_lab_org = r.add_org(OrgKind::TestLab, "Other Lab", Some("ISO/IEC 17025 No. 2".into())).await.unwrap();
+    let other_lab =
+        r.authenticate(r.issue_token(&other_lab_org.id, Role::Lab, "t").await.unwrap().expose()).await.unwrap();
+    assert_eq!(attach(other_lab, criteria.clone(), true).await.unwrap_err().kind, ErrorKind::NotFound);
+    let unaccredited_org = r.add_org(OrgKind::TestLab, "Unaccredited", None).await.unwrap();
+    let unaccredited =
+        r.authenticate(r.issue_token(&unaccredited_org.id, Role::Lab, "t").await.unwrap().expose()).await.unwrap();
+    assert_eq!(attach(unaccredited, criteria.clone(), true).await.unwrap_err().kind, ErrorKind::Forbidden);
+    // The report must conclude conformity against this level's criteria.
+    assert_eq!(attach(w.lab.clone(), criteria.clone(), false).await.unwrap_err().kind, ErrorKind::Invalid);
+    let star1 = VersionRef { catalog: "star-1".into(), version: "1.1".into() };
+    assert_eq!(attach(w.lab.clone(), star1, true).await.unwrap_err().kind, ErrorKind::Invalid);
+    let with_report = attach(w.lab.clone(), criteria.clone(), true).await.unwrap();
+    assert_eq!(with_report.status, AppStatus::AwaitingInquiry);
+    assert_eq!(r.application(&w.lab, &app.id).await.unwrap().id, app.id, "the designated lab sees the application");
+    assert_eq!(attach(w.lab.clone(), criteria, true).await.unwrap_err().kind, ErrorKind::Conflict);
+
+    r.record_inquiry(&w.liaison, &app.id, InquiryOutcome::Cleared, "").await.unwrap();
+    let label = r.grant(&w.reviewer, &app.id).await.unwrap();
+    assert_eq!(label.id.level, Level::Star3);
+    assert_eq!(label.category.as_deref(), Some("network-camera"));
+    assert_eq!(label.public.evaluator_category, "independent_test_laboratory");
+    assert_eq!(label.report.as_ref().unwrap().report_id, "LAB-2026-0042");
+    assert_eq!(label.report.as_ref().unwrap().lab, "Lab");
+    assert_replay_matches(&store).await;
 }

@@ -49,6 +49,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(submit_application))
         .routes(routes!(get_application))
         .routes(routes!(application_events))
+        .routes(routes!(attach_report))
         .routes(routes!(record_inquiry))
         .routes(routes!(grant))
         .routes(routes!(refuse))
@@ -135,6 +136,61 @@ async fn application_events(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<wire::Event>>, ApiError> {
     Ok(Json(s.registry.application_events(&p, &id).await?.iter().map(views::event).collect()))
+}
+
+/// Attaches the evaluation report to a STAR-3/4 application (the accredited
+/// laboratory the application names).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/report", tag = "applications",
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)), request_body = wire::ReportRequest, security(("bearer" = [])),
+    responses((status = 200, body = wire::Application), (status = 403, body = wire::ProblemDocument), (status = 404, body = wire::ProblemDocument),
+        (status = 409, body = wire::ProblemDocument), (status = 422, body = wire::ProblemDocument)))]
+async fn attach_report(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: JsonBody<wire::ReportRequest>,
+) -> Response {
+    let route = format!("POST /api/v1/applications/{id}/report");
+    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+        let b = &body.value;
+        let issued_on = starmark_criteria::date::parse(&b.issued_on).map_err(|e| {
+            ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-field",
+                "/issued_on",
+                e,
+                "write the date as YYYY-MM-DD",
+            )
+        })?;
+        let conforms = match b.result.as_str() {
+            "conforms" => true,
+            "does_not_conform" => false,
+            _ => {
+                return Err(ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-field",
+                    "/result",
+                    "result must be `conforms` or `does_not_conform`",
+                    "",
+                ));
+            }
+        };
+        let criteria =
+            starmark_criteria::VersionRef { catalog: b.criteria.catalog.clone(), version: b.criteria.version.clone() };
+        let summary = starmark_checklist::Localized { ja: b.summary.ja.clone(), en: b.summary.en.clone() };
+        let sub = starmark_registry::ReportSubmission {
+            report_id: b.report_id.clone(),
+            issued_on,
+            criteria,
+            conforms,
+            sha256: b.sha256.clone(),
+            summary,
+        };
+        let app = s.registry.attach_report(&p, &id, sub).await?;
+        json(StatusCode::OK, &views::application(&app))
+    })
+    .await
 }
 
 /// Records the supply-chain inquiry's outcome (liaison).

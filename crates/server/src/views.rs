@@ -6,7 +6,7 @@ use starmark_api as api;
 use starmark_checklist::Localized;
 use starmark_criteria::{CatalogSet, VersionRef};
 use starmark_registry::event::Event;
-use starmark_registry::model::{ApplicationState, InquiryOutcome, LabelState, ProblemRecord};
+use starmark_registry::model::{ApplicationState, EvaluationReport, InquiryOutcome, LabelState, ProblemRecord};
 
 pub(crate) fn text(l: &Localized) -> api::Text {
     api::Text { ja: l.ja.clone(), en: l.en.clone() }
@@ -23,6 +23,18 @@ fn problem(p: &ProblemRecord) -> api::FieldProblem {
         code: p.code.clone(),
         message: p.message.clone(),
         help: p.help.clone(),
+    }
+}
+
+fn report(r: &EvaluationReport) -> api::EvaluationReport {
+    api::EvaluationReport {
+        report_id: r.report_id.clone(),
+        lab: r.lab.clone(),
+        accreditation: r.accreditation.clone(),
+        issued_on: r.issued_on.to_string(),
+        criteria: criteria(&r.criteria),
+        sha256: r.sha256.clone(),
+        summary: text(&r.summary),
     }
 }
 
@@ -44,6 +56,7 @@ pub(crate) fn application(a: &ApplicationState) -> api::Application {
         refusal: a.refusal.clone(),
         label: a.label.map(|l| l.to_string()),
         renewal_of: a.renewal_of.map(|l| l.to_string()),
+        report: a.report.as_ref().map(report),
         submitted_at: a.submitted_at.to_string(),
         updated_at: a.updated_at.to_string(),
         checklist: a.checklist.clone(),
@@ -78,6 +91,7 @@ pub(crate) fn label(l: &LabelState, today: Date, catalogs: &CatalogSet) -> api::
                 .map(|(s, n)| api::OtherCertification { scheme: s.clone(), number: n.clone() })
                 .collect(),
         },
+        report: l.report.as_ref().map(report),
         security: api::SecurityInfo {
             vulnerabilities: text(&l.security.vulnerabilities),
             vulnerability_contact: l.security.vulnerability_contact.clone(),

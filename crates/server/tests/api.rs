@@ -49,9 +49,13 @@ async fn postgres() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
 }
 
 async fn start(backend: (Arc<dyn Store>, Option<tempfile::TempDir>)) -> Server {
+    start_with(backend, CatalogSet::embedded().unwrap()).await
+}
+
+async fn start_with(backend: (Arc<dyn Store>, Option<tempfile::TempDir>), catalogs: CatalogSet) -> Server {
     let (store, dir) = backend;
     let clock = Arc::new(ManualClock::at_date(date(2026, 11, 27)));
-    let registry = Registry::new(store.clone(), Arc::new(CatalogSet::embedded().unwrap()), clock.clone());
+    let registry = Registry::new(store.clone(), Arc::new(catalogs), clock.clone());
     let token = async |kind, name: &str, role| {
         let org = registry.add_org(kind, name, None).await.unwrap();
         registry.issue_token(&org.id, role, "test").await.unwrap().expose().to_string()
@@ -61,7 +65,10 @@ async fn start(backend: (Arc<dyn Store>, Option<tempfile::TempDir>)) -> Server {
     let reviewer = token(OrgKind::SchemeOwner, "Owner", Role::Reviewer).await;
     let liaison = token(OrgKind::SchemeOwner, "Owner 2", Role::Liaison).await;
     let admin = token(OrgKind::SchemeOwner, "Owner 3", Role::Admin).await;
-    let lab = token(OrgKind::TestLab, "Lab", Role::Lab).await;
+    let lab = {
+        let org = registry.add_org(OrgKind::TestLab, "Lab", Some("ASNITE-0001".into())).await.unwrap();
+        registry.issue_token(&org.id, Role::Lab, "test").await.unwrap().expose().to_string()
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -454,6 +461,22 @@ async fn bad_input_is_refused_cleanly() {
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert!(doc["type"].as_str().unwrap().starts_with("urn:starmark:problem:"), "{text}");
     }
+    // An oversized body gets 413. The server may answer before the client
+    // has finished sending, in which case the client sees the connection
+    // close instead; try a few times and require one 413 among the answers.
+    let mut got_413 = false;
+    for _ in 0..5 {
+        let big = vec![b'#'; starmark_server::MAX_BODY_BYTES + 1];
+        match send(reqwest::Method::POST, "/api/v1/applications", Some("application/toml"), big, v.clone()).await {
+            Ok(r) => {
+                assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+                got_413 = true;
+                break;
+            }
+            Err(e) => assert!(e.is_request() || e.is_body() || e.is_connect(), "{e}"),
+        }
+    }
+    assert!(got_413, "never received the 413 answer");
     // Hostile search text is data.
     for q in ["' OR 1=1 --", "%", "_", "\\", "%00", "<script>"] {
         let (s, page) = srv.get(None, &format!("/api/v1/labels?q={q}")).await;
@@ -560,6 +583,7 @@ async fn every_route_is_in_the_openapi_document_and_headers_are_set() {
         "GET /api/v1/applications/{id}",
         "GET /api/v1/applications/{id}/events",
         "POST /api/v1/applications/{id}/inquiry",
+        "POST /api/v1/applications/{id}/report",
         "POST /api/v1/applications/{id}/grant",
         "POST /api/v1/applications/{id}/refuse",
         "GET /api/v1/labels",
@@ -576,4 +600,40 @@ async fn every_route_is_in_the_openapi_document_and_headers_are_set() {
     assert_eq!(doc, serde_json::to_value(starmark_server::openapi()).unwrap());
     let (s, h) = srv.get(None, "/healthz").await;
     assert_eq!((s, h["storage"].as_str()), (StatusCode::OK, Some("ok")));
+}
+
+/// STAR-3 over HTTP: the application form, the laboratory's report, certification.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn star3_report_and_certification() {
+    let srv = start_with(sqlite().await, starmark_registry::testkit::catalogs_with_star3()).await;
+    let form = starmark_registry::testkit::star3_application("ASNITE-0001");
+    let (s, app) = srv.submit(&srv.vendor, &form).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(app["status"], "awaiting_report", "{app}");
+    let id = app["id"].as_str().unwrap();
+    let report = json!({
+        "report_id": "LAB-1", "issued_on": "2026-11-20",
+        "criteria": {"catalog": "star-3-network-camera-test", "version": "0.1"},
+        "result": "conforms", "sha256": "cd".repeat(32), "summary": {"en": "Meets T3-01."}
+    });
+    let path = format!("/api/v1/applications/{id}/report");
+    assert_eq!(srv.post(&srv.vendor, &path, report.clone()).await.0, StatusCode::FORBIDDEN);
+    let mut bad = report.clone();
+    bad["issued_on"] = json!("2026-02-30");
+    let (s, p) = srv.post(&srv.lab, &path, bad).await;
+    assert_eq!((s, p["problems"][0]["pointer"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("/issued_on")));
+    let mut bad = report.clone();
+    bad["sha256"] = json!("xyz");
+    assert_eq!(srv.post(&srv.lab, &path, bad).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, app) = srv.post(&srv.lab, &path, report).await;
+    assert_eq!(s, StatusCode::OK, "{app}");
+    assert_eq!(app["status"], "awaiting_inquiry");
+    assert_eq!(app["report"]["lab"], "Lab");
+    srv.post(&srv.liaison, &format!("/api/v1/applications/{id}/inquiry"), json!({"outcome": "cleared"})).await;
+    let (s, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{label}");
+    assert!(label["id"].as_str().unwrap().starts_with("STAR3-2026-"));
+    let (_, public) = srv.get(None, &format!("/api/v1/labels/{}", label["id"].as_str().unwrap())).await;
+    assert_eq!(public["report"]["report_id"], "LAB-1");
+    assert_eq!(public["category"], "network-camera");
 }

@@ -79,6 +79,7 @@ fn ensure_postgres() -> Result<()> {
         return Ok(());
     }
     if quietly("pg_isready", &["-q", "-h", "127.0.0.1", "-p", "5432"]) {
+        prepare_test_db();
         return Ok(());
     }
     if !std::path::Path::new("/etc/postgresql").is_dir() {
@@ -107,15 +108,26 @@ fn ensure_postgres() -> Result<()> {
     for _ in 0..30 {
         if quietly("pg_isready", &["-q", "-h", "127.0.0.1", "-p", "5432"]) {
             // A fresh installation has no `test` database and no trust for TCP; say so plainly.
-            if !quietly("psql", &["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "select 1"]) {
-                let _ = quietly("su", &["postgres", "-c", "createdb test"]);
-            }
+            prepare_test_db();
             return Ok(());
         }
         std::thread::sleep(std::time::Duration::from_secs(1));
     }
     bail!("PostgreSQL did not become ready at 127.0.0.1:5432; the storage tests need it")
 }
+
+/// The `test` database exists (a fresh installation lacks it), without the
+/// test schemas (t_...) that runs whose tests failed left behind.
+fn prepare_test_db() {
+    if !quietly("psql", &["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", "select 1"]) {
+        let _ = quietly("su", &["postgres", "-c", "createdb test"]);
+    }
+    let _ = quietly("psql", &["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-c", DROP_TEST_SCHEMAS]);
+}
+
+const DROP_TEST_SCHEMAS: &str = "DO $$ DECLARE r record; BEGIN \
+    FOR r IN SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%' LOOP \
+    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname); END LOOP; END $$;";
 
 fn run_plain(mut cmd: Command) -> Result<()> {
     eprintln!("xtask: running {cmd:?}");

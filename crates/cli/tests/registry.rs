@@ -209,3 +209,84 @@ fn sigkill_during_a_burst_of_grants_loses_nothing_acknowledged() {
         }
     });
 }
+
+/// Two `serve` processes on one PostgreSQL database, granting at once:
+/// unique label IDs and no lost events.
+#[test]
+fn two_serve_processes_on_one_postgres_issue_unique_labels() {
+    let base = std::env::var("STARMARK_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).unwrap();
+    let schema = format!("t_{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt
+        .block_on(starmark_registry_postgres::PgStore::connect_in_schema(&base, &schema))
+        .unwrap_or_else(|e| panic!("PostgreSQL is required and not reachable at {base} ({e}); run `cargo xtask test`"));
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let db = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let t = setup(&db);
+    let (mut a, url_a) = serve(&db);
+    let (mut b_srv, url_b) = serve(&db);
+    let client = reqwest::Client::new();
+    let checklist = std::fs::read_to_string(EXAMPLE).unwrap();
+    let labels: Vec<String> = rt.block_on(async {
+        let mut apps = Vec::new();
+        for _ in 0..20 {
+            let r = client
+                .post(format!("{url_a}/api/v1/applications"))
+                .bearer_auth(&t.vendor)
+                .header("content-type", "application/toml")
+                .body(checklist.clone())
+                .send()
+                .await
+                .unwrap();
+            let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+            let r = client
+                .post(format!("{url_b}/api/v1/applications/{id}/inquiry"))
+                .bearer_auth(&t.liaison)
+                .json(&json!({"outcome": "cleared"}))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+            apps.push(id);
+        }
+        let mut tasks = Vec::new();
+        for (n, id) in apps.into_iter().enumerate() {
+            let url = if n % 2 == 0 { url_a.clone() } else { url_b.clone() };
+            let (client, tok) = (client.clone(), t.reviewer.clone());
+            tasks.push(tokio::spawn(async move {
+                let r = client
+                    .post(format!("{url}/api/v1/applications/{id}/grant"))
+                    .bearer_auth(&tok)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), reqwest::StatusCode::CREATED);
+                r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
+            }));
+        }
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    a.kill().unwrap();
+    b_srv.kill().unwrap();
+    let _ = (a.wait(), b_srv.wait());
+    let mut unique = labels.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 20, "duplicate label IDs: {labels:?}");
+    rt.block_on(async {
+        use starmark_registry::store::Store;
+        let events = store.events(0, 100_000).await.unwrap();
+        assert!(events.windows(2).all(|p| p[0].seq < p[1].seq));
+        let (_, replayed) = starmark_registry::model::replay(&events).unwrap();
+        assert_eq!(replayed.len(), 20);
+        assert_eq!(events.iter().filter(|e| e.event.kind.name() == "label_granted").count(), 20);
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(store.pool()).await.unwrap();
+    });
+}

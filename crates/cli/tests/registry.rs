@@ -125,6 +125,7 @@ fn sigkill_during_a_burst_of_grants_loses_nothing_acknowledged() {
                 .post(format!("{url}/api/v1/applications"))
                 .bearer_auth(&t.vendor)
                 .header("content-type", "application/toml")
+                .header("idempotency-key", format!("{:?}", std::time::Instant::now()))
                 .body(checklist.clone())
                 .send()
                 .await
@@ -237,6 +238,7 @@ fn two_serve_processes_on_one_postgres_issue_unique_labels() {
                 .post(format!("{url_a}/api/v1/applications"))
                 .bearer_auth(&t.vendor)
                 .header("content-type", "application/toml")
+                .header("idempotency-key", format!("{:?}", std::time::Instant::now()))
                 .body(checklist.clone())
                 .send()
                 .await

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use starmark_api as wire;
 use starmark_registry::label_id::{LabelId, LabelIdError};
 use starmark_registry::model::{InquiryOutcome, LabelStatus, SecurityInfo};
@@ -18,7 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::extract::{Auth, ChecklistBody, JsonBody, idempotent};
+use crate::extract::{Auth, ChecklistBody, JsonBody, Key, idempotent};
 use crate::problem::ApiError;
 use crate::views;
 
@@ -93,13 +93,14 @@ async fn healthz(State(s): State<AppState>) -> Result<Json<wire::Health>, ApiErr
 /// read at all is refused with 422 and nothing is stored.
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications",
     request_body(content = String, description = "The checklist", content_type = "application/toml"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first answer")),
+    params(("Idempotency-Key" = String, Header, description = "Required: a new random value per application; resend the same value when retrying")),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created (check `status`: `returned` or `awaiting_inquiry`)", body = wire::Application),
         (status = 401, body = wire::ProblemDocument), (status = 403, body = wire::ProblemDocument),
         (status = 413, body = wire::ProblemDocument), (status = 415, body = wire::ProblemDocument),
         (status = 422, description = "The checklist cannot be read", body = wire::ProblemDocument),
+        (status = 428, description = "No Idempotency-Key", body = wire::ProblemDocument),
     ))]
 async fn submit_application(
     State(s): State<AppState>,
@@ -107,7 +108,13 @@ async fn submit_application(
     headers: HeaderMap,
     body: ChecklistBody,
 ) -> Response {
-    idempotent(&s, &p, "POST /api/v1/applications", &headers, &body.bytes, || async {
+    // Refuse the wrong role before asking for an idempotency key (the
+    // registry checks the role again).
+    if p.role != starmark_registry::auth::Role::Vendor {
+        return ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only a vendor token may submit an application")
+            .into_response();
+    }
+    idempotent(&s, &p, "POST /api/v1/applications", Key::Required, &headers, &body.bytes, || async {
         let app = s.registry.submit(&p, &body.bytes, Some(body.encoding)).await?;
         json(StatusCode::CREATED, &views::application(&app))
     })
@@ -152,7 +159,7 @@ async fn attach_report(
     body: JsonBody<wire::ReportRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/applications/{id}/report");
-    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
         let b = &body.value;
         let issued_on = starmark_criteria::date::parse(&b.issued_on).map_err(|e| {
             ApiError::field(
@@ -205,7 +212,7 @@ async fn record_inquiry(
     body: JsonBody<wire::InquiryRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/applications/{id}/inquiry");
-    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
         let outcome = match body.value.outcome.as_str() {
             "cleared" => InquiryOutcome::Cleared,
             "concern" => InquiryOutcome::Concern,
@@ -231,7 +238,7 @@ async fn record_inquiry(
     responses((status = 201, body = wire::Label), (status = 403, body = wire::ProblemDocument), (status = 409, description = "Not grantable (already granted, inquiry pending, ...)", body = wire::ProblemDocument)))]
 async fn grant(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let route = format!("POST /api/v1/applications/{id}/grant");
-    idempotent(&s, &p, &route, &headers, b"", || async {
+    idempotent(&s, &p, &route, Key::Optional, &headers, b"", || async {
         let l = s.registry.grant(&p, &id).await?;
         json(StatusCode::CREATED, &views::label(&l, s.registry.today(), s.registry.catalogs()))
     })
@@ -250,7 +257,7 @@ async fn refuse(
     body: JsonBody<wire::RefuseRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/applications/{id}/refuse");
-    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
         let app = s.registry.refuse(&p, &id, &body.value.reason).await?;
         json(StatusCode::OK, &views::application(&app))
     })
@@ -355,7 +362,7 @@ async fn revoke(
     body: JsonBody<wire::RevokeRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/labels/{id}/revoke");
-    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
         let l = s.registry.revoke(&p, parse_label_id(&id)?, &body.value.ground, &body.value.statement).await?;
         json(StatusCode::OK, &views::label(&l, s.registry.today(), s.registry.catalogs()))
     })
@@ -374,7 +381,7 @@ async fn report_change(
     body: JsonBody<wire::ChangeRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/labels/{id}/changes");
-    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
         let l = s.registry.report_change(&p, parse_label_id(&id)?, &body.value.description).await?;
         json(StatusCode::OK, &views::label(&l, s.registry.today(), s.registry.catalogs()))
     })
@@ -383,7 +390,7 @@ async fn report_change(
 
 /// Applies for renewal with a new self-declaration (its vendor).
 #[utoipa::path(post, path = "/api/v1/labels/{label_id}/renewals", tag = "labels",
-    params(("label_id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("label_id" = String, Path), ("Idempotency-Key" = String, Header, description = "Required")),
     request_body(content = String, description = "The new checklist", content_type = "application/toml"), security(("bearer" = [])),
     responses((status = 201, body = wire::Application), (status = 403, body = wire::ProblemDocument), (status = 409, body = wire::ProblemDocument), (status = 422, body = wire::ProblemDocument)))]
 async fn renew(
@@ -394,7 +401,11 @@ async fn renew(
     body: ChecklistBody,
 ) -> Response {
     let route = format!("POST /api/v1/labels/{id}/renewals");
-    idempotent(&s, &p, &route, &headers, &body.bytes, || async {
+    if p.role != starmark_registry::auth::Role::Vendor {
+        return ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only the vendor holding the label may renew it")
+            .into_response();
+    }
+    idempotent(&s, &p, &route, Key::Required, &headers, &body.bytes, || async {
         let app = s.registry.renew(&p, parse_label_id(&id)?, &body.bytes, Some(body.encoding)).await?;
         json(StatusCode::CREATED, &views::application(&app))
     })

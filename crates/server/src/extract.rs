@@ -126,10 +126,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
 
 /// Runs `f` at most once per idempotency key: a retry with the same key
 /// and body gets the first answer again. Without a key, `f` just runs.
+/// Whether a route demands an idempotency key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key {
+    /// Routes that create something new (an application): without a key a
+    /// retry after a lost answer would create it twice.
+    Required,
+    /// Routes whose repetition the state machine already refuses.
+    Optional,
+}
+
 pub(crate) async fn idempotent<F, Fut>(
     state: &AppState,
     principal: &Principal,
     route: &str,
+    rule: Key,
     headers: &HeaderMap,
     body: &[u8],
     f: F,
@@ -151,6 +162,14 @@ where
         }
     };
     let Some(key) = key else {
+        if rule == Key::Required {
+            return ApiError::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "idempotency-key-required",
+                "this request creates an application: send an Idempotency-Key header (any new random value), and the same value when retrying",
+            )
+            .into_response();
+        }
         return match f().await {
             Ok((status, v)) => (status, axum::Json(v)).into_response(),
             Err(e) => e.into_response(),

@@ -30,6 +30,12 @@ struct Server {
     _dir: Option<tempfile::TempDir>,
 }
 
+fn new_key() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).unwrap();
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 async fn sqlite() -> (Arc<dyn Store>, Option<tempfile::TempDir>) {
     let dir = tempfile::tempdir().unwrap();
     let s = starmark_registry_sqlite::SqliteStore::open(&dir.path().join("db")).await.unwrap();
@@ -103,6 +109,7 @@ impl Server {
             .post(self.url("/api/v1/applications"))
             .bearer_auth(token)
             .header("content-type", "application/toml")
+            .header("idempotency-key", new_key())
             .body(body.to_string())
             .send()
             .await
@@ -332,7 +339,7 @@ async fn bad_input_is_refused_cleanly() {
     let id = srv.cleared().await;
     let before = srv.event_count().await;
     let send = |method: reqwest::Method, path: &str, ct: Option<&str>, body: Vec<u8>, token: Option<String>| {
-        let mut req = srv.client.request(method, srv.url(path)).body(body);
+        let mut req = srv.client.request(method, srv.url(path)).body(body).header("idempotency-key", new_key());
         if let Some(ct) = ct {
             req = req.header("content-type", ct);
         }
@@ -520,6 +527,17 @@ async fn a_retried_post_never_creates_a_second_application() {
     assert_eq!(a["id"], b["id"]);
     let c = post("k-1", &EXAMPLE_CHECKLIST.replacen("HC-200W", "HC-200X", 1)).await.unwrap();
     assert_eq!(c.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Creating an application without a key is refused: a retry could not be recognised.
+    let d = srv
+        .client
+        .post(srv.url("/api/v1/applications"))
+        .bearer_auth(&srv.vendor)
+        .header("content-type", "application/toml")
+        .body(EXAMPLE_CHECKLIST)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.status(), StatusCode::PRECONDITION_REQUIRED);
     let submitted = srv
         .store
         .events(0, 1000)

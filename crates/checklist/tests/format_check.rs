@@ -225,19 +225,7 @@ fn catalog_versions_gate_applications() {
 
     // A catalog directory where 1.1 is superseded by 1.2 with a grace end.
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
-    let mut files = Vec::new();
-    for sub in ["", "catalogs", "crosswalks"] {
-        for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
-            if e.path().is_file() {
-                let name = if sub.is_empty() {
-                    e.file_name().to_string_lossy().into_owned()
-                } else {
-                    format!("{sub}/{}", e.file_name().to_string_lossy())
-                };
-                files.push((name, std::fs::read(e.path()).unwrap()));
-            }
-        }
-    }
+    let mut files = starmark_criteria::read_dir_files(&dir).unwrap();
     let old =
         String::from_utf8(files.iter().find(|(n, _)| n == "catalogs/star-1-1.1.toml").unwrap().1.clone()).unwrap();
     let superseded = old.replacen("state = \"current\"", "state = \"superseded\"\ngrace_end = 2027-03-31", 1);

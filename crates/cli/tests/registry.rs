@@ -61,6 +61,40 @@ fn serve(db: &str) -> (Child, String) {
     (child, url)
 }
 
+/// Submits `n` applications through `submit_url` and clears their inquiry through `inquiry_url`.
+async fn cleared_applications(
+    client: &reqwest::Client,
+    t: &Tokens,
+    submit_url: &str,
+    inquiry_url: &str,
+    n: usize,
+) -> Vec<String> {
+    let checklist = std::fs::read_to_string(EXAMPLE).unwrap();
+    let mut apps = Vec::new();
+    for k in 0..n {
+        let r = client
+            .post(format!("{submit_url}/api/v1/applications"))
+            .bearer_auth(&t.vendor)
+            .header("content-type", "application/toml")
+            .header("idempotency-key", format!("test-{k}-{}", std::process::id()))
+            .body(checklist.clone())
+            .send()
+            .await
+            .unwrap();
+        let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let r = client
+            .post(format!("{inquiry_url}/api/v1/applications/{id}/inquiry"))
+            .bearer_auth(&t.liaison)
+            .json(&json!({"outcome": "cleared"}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        apps.push(id);
+    }
+    apps
+}
+
 fn cli(url: &str, token: &str, args: &[&str]) -> (i32, Value) {
     let out = Command::new(bin())
         .args(args)
@@ -115,34 +149,9 @@ fn sigkill_during_a_burst_of_grants_loses_nothing_acknowledged() {
     let (mut server, url) = serve(&db);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = reqwest::Client::new();
-    let checklist = std::fs::read_to_string(EXAMPLE).unwrap();
 
     // 40 applications, each with a cleared inquiry.
-    let apps: Vec<String> = rt.block_on(async {
-        let mut apps = Vec::new();
-        for _ in 0..40 {
-            let r = client
-                .post(format!("{url}/api/v1/applications"))
-                .bearer_auth(&t.vendor)
-                .header("content-type", "application/toml")
-                .header("idempotency-key", format!("{:?}", std::time::Instant::now()))
-                .body(checklist.clone())
-                .send()
-                .await
-                .unwrap();
-            let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-            let r = client
-                .post(format!("{url}/api/v1/applications/{id}/inquiry"))
-                .bearer_auth(&t.liaison)
-                .json(&json!({"outcome": "cleared"}))
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
-            apps.push(id);
-        }
-        apps
-    });
+    let apps = rt.block_on(cleared_applications(&client, &t, &url, &url, 40));
 
     // Grant them all at once; kill the server once ten are acknowledged.
     let acknowledged: Vec<(String, String)> = rt.block_on(async {
@@ -230,30 +239,8 @@ fn two_serve_processes_on_one_postgres_issue_unique_labels() {
     let (mut a, url_a) = serve(&db);
     let (mut b_srv, url_b) = serve(&db);
     let client = reqwest::Client::new();
-    let checklist = std::fs::read_to_string(EXAMPLE).unwrap();
     let labels: Vec<String> = rt.block_on(async {
-        let mut apps = Vec::new();
-        for _ in 0..20 {
-            let r = client
-                .post(format!("{url_a}/api/v1/applications"))
-                .bearer_auth(&t.vendor)
-                .header("content-type", "application/toml")
-                .header("idempotency-key", format!("{:?}", std::time::Instant::now()))
-                .body(checklist.clone())
-                .send()
-                .await
-                .unwrap();
-            let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-            let r = client
-                .post(format!("{url_b}/api/v1/applications/{id}/inquiry"))
-                .bearer_auth(&t.liaison)
-                .json(&json!({"outcome": "cleared"}))
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success());
-            apps.push(id);
-        }
+        let apps = cleared_applications(&client, &t, &url_a, &url_b, 20).await;
         let mut tasks = Vec::new();
         for (n, id) in apps.into_iter().enumerate() {
             let url = if n % 2 == 0 { url_a.clone() } else { url_b.clone() };

@@ -21,7 +21,7 @@ pub use catalog::{
     Basis, Catalog, CatalogHeader, CatalogState, Confidence, Crosswalk, CrosswalkHeader, CrosswalkLink, EvaluationItem,
     Method, MethodsBasis, Obligation, Ref, Requirement, Source, VersionRef,
 };
-pub use load::{CatalogSet, LoadError, MAX_FILE_BYTES, Problem};
+pub use load::{CatalogSet, LoadError, MAX_FILE_BYTES, Problem, read_dir_files};
 pub use map::{Coverage, CoverageLink, MapError, TargetCoverage};
 pub use scheme::{
     Assessment, EvaluatorCategory, Level, LevelParams, ProcurementRule, ProductCategory, RevocationGround, Scheme,

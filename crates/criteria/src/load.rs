@@ -94,43 +94,7 @@ impl CatalogSet {
 
     /// Loads a catalog directory laid out like the repository's `catalog/`.
     pub fn from_dir(dir: &FsPath) -> Result<CatalogSet, LoadError> {
-        let mut files = Vec::new();
-        let mut problems = Vec::new();
-        for sub in ["", "catalogs", "crosswalks"] {
-            let d = dir.join(sub);
-            let entries = match std::fs::read_dir(&d) {
-                Ok(e) => e,
-                Err(e) if sub.is_empty() || e.kind() != std::io::ErrorKind::NotFound => {
-                    problems.push(Problem {
-                        file: d.display().to_string(),
-                        key: "(directory)".into(),
-                        at: None,
-                        message: format!("cannot read the directory: {e}"),
-                    });
-                    continue;
-                }
-                Err(_) => continue,
-            };
-            for entry in entries.flatten() {
-                let p = entry.path();
-                if !p.is_file() {
-                    continue;
-                }
-                let rel = if sub.is_empty() {
-                    entry.file_name().to_string_lossy().into_owned()
-                } else {
-                    format!("{sub}/{}", entry.file_name().to_string_lossy())
-                };
-                match read_limited(&p) {
-                    Ok(bytes) => files.push((rel, bytes)),
-                    Err(message) => problems.push(Problem { file: rel, key: "(file)".into(), at: None, message }),
-                }
-            }
-        }
-        if !problems.is_empty() {
-            return Err(LoadError { problems });
-        }
-        CatalogSet::from_files(&dir.display().to_string(), files)
+        CatalogSet::from_files(&dir.display().to_string(), read_dir_files(dir)?)
     }
 
     /// Loads from in-memory files named by their path relative to the
@@ -273,6 +237,45 @@ impl CatalogSet {
             None => self.current(name).or_else(|| self.versions(name).last()),
         }
     }
+}
+
+/// The files of a catalog directory (`scheme.toml`, `catalogs/*`,
+/// `crosswalks/*`), named relative to it, for [`CatalogSet::from_files`].
+pub fn read_dir_files(dir: &FsPath) -> Result<Vec<(String, Vec<u8>)>, LoadError> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for sub in ["", "catalogs", "crosswalks"] {
+        let d = dir.join(sub);
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if sub.is_empty() || e.kind() != std::io::ErrorKind::NotFound => {
+                problems.push(Problem {
+                    file: d.display().to_string(),
+                    key: "(directory)".into(),
+                    at: None,
+                    message: format!("cannot read the directory: {e}"),
+                });
+                continue;
+            }
+            Err(_) => continue,
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if !p.is_file() {
+                continue;
+            }
+            let rel = if sub.is_empty() {
+                entry.file_name().to_string_lossy().into_owned()
+            } else {
+                format!("{sub}/{}", entry.file_name().to_string_lossy())
+            };
+            match read_limited(&p) {
+                Ok(bytes) => files.push((rel, bytes)),
+                Err(message) => problems.push(Problem { file: rel, key: "(file)".into(), at: None, message }),
+            }
+        }
+    }
+    if problems.is_empty() { Ok(files) } else { Err(LoadError { problems }) }
 }
 
 fn collect_embedded(dir: &Dir<'_>, out: &mut Vec<(String, Vec<u8>)>) {

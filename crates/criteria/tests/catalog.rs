@@ -5,21 +5,7 @@
 use starmark_criteria::{Basis, CatalogSet, Level, MethodsBasis};
 
 fn embedded_files() -> Vec<(String, Vec<u8>)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
-    let mut out = Vec::new();
-    for sub in ["", "catalogs", "crosswalks"] {
-        for e in std::fs::read_dir(root.join(sub)).unwrap().flatten() {
-            if e.path().is_file() {
-                let name = if sub.is_empty() {
-                    e.file_name().to_string_lossy().into_owned()
-                } else {
-                    format!("{sub}/{}", e.file_name().to_string_lossy())
-                };
-                out.push((name, std::fs::read(e.path()).unwrap()));
-            }
-        }
-    }
-    out
+    starmark_criteria::read_dir_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog")).unwrap()
 }
 
 #[test]

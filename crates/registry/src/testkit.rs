@@ -391,19 +391,7 @@ title = { en = "A test requirement" }
 /// The shipped catalog plus [`TEST_STAR3_CATALOG`].
 pub fn catalogs_with_star3() -> CatalogSet {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
-    let mut files = Vec::new();
-    for sub in ["", "catalogs", "crosswalks"] {
-        for e in std::fs::read_dir(root.join(sub)).unwrap().flatten() {
-            if e.path().is_file() {
-                let name = if sub.is_empty() {
-                    e.file_name().to_string_lossy().into_owned()
-                } else {
-                    format!("{sub}/{}", e.file_name().to_string_lossy())
-                };
-                files.push((name, std::fs::read(e.path()).unwrap()));
-            }
-        }
-    }
+    let mut files = starmark_criteria::read_dir_files(&root).unwrap();
     files.push(("catalogs/star-3-test.toml".into(), TEST_STAR3_CATALOG.as_bytes().to_vec()));
     CatalogSet::from_files("test", files).unwrap()
 }

@@ -56,7 +56,8 @@ story!(
     authorization,
     bad_input_writes_nothing,
     idempotency,
-    third_party_certification
+    third_party_certification,
+    criteria_revision
 );
 
 #[tokio::test]

@@ -31,7 +31,8 @@ story!(
     authorization,
     bad_input_writes_nothing,
     idempotency,
-    third_party_certification
+    third_party_certification,
+    criteria_revision
 );
 
 #[tokio::test]

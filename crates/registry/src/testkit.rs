@@ -473,3 +473,46 @@ pub async fn third_party_certification(store: Arc<dyn Store>) {
     assert_eq!(label.report.as_ref().unwrap().lab, "Lab");
     assert_replay_matches(&store).await;
 }
+
+/// A criteria revision: version 1.1 superseded by 1.2 with a grace period.
+/// Existing labels are untouched; 1.1 is accepted until the grace end and
+/// refused after it.
+pub async fn criteria_revision(store: Arc<dyn Store>) {
+    // Before the revision: a label granted against 1.1.
+    let before = World::new(store.clone()).await;
+    let id = before.cleared_application(EXAMPLE_CHECKLIST).await;
+    let label = before.registry.grant(&before.reviewer, &id).await.unwrap();
+
+    // The revision: the same store, served with the revised catalog.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let mut files = starmark_criteria::read_dir_files(&root).unwrap();
+    let old =
+        String::from_utf8(files.iter().find(|(n, _)| n == "catalogs/star-1-1.1.toml").unwrap().1.clone()).unwrap();
+    for (n, b) in files.iter_mut() {
+        if n == "catalogs/star-1-1.1.toml" {
+            *b = old.replacen("state = \"current\"", "state = \"superseded\"\ngrace_end = 2027-01-31", 1).into_bytes();
+        }
+    }
+    files.push((
+        "catalogs/star-1-1.2.toml".into(),
+        old.replacen("version = \"1.1\"", "version = \"1.2\"", 1).into_bytes(),
+    ));
+    let clock = Arc::new(ManualClock::at_date(date(2026, 12, 1)));
+    let revised =
+        Registry::new(store.clone(), Arc::new(CatalogSet::from_files("revised", files).unwrap()), clock.clone());
+
+    // A revision never revokes a label.
+    let l = revised.label(label.id).await.unwrap();
+    assert_eq!(revised.status(&l), LabelStatus::Valid);
+    assert_eq!(l.criteria.version, "1.1", "the label keeps the version it was evaluated against");
+
+    // Inside the grace period 1.1 is accepted (with a warning); after it, returned.
+    let app = revised.submit(&before.vendor, EXAMPLE_CHECKLIST.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+    assert_eq!(app.status, AppStatus::AwaitingInquiry);
+    assert!(app.problems.iter().any(|p| p.code == "catalog-superseded"));
+    clock.set_date(date(2027, 2, 1));
+    let late = revised.submit(&before.vendor, EXAMPLE_CHECKLIST.as_bytes(), Some(Encoding::Toml)).await.unwrap();
+    assert_eq!(late.status, AppStatus::Returned);
+    assert!(late.problems.iter().any(|p| p.code == "catalog-not-accepted"), "{:#?}", late.problems);
+    assert_eq!(revised.status(&revised.label(label.id).await.unwrap()), LabelStatus::Valid);
+}

@@ -138,7 +138,27 @@ fn run_plain(mut cmd: Command) -> Result<()> {
     Ok(())
 }
 
+/// Debian packages whose programs the tests run, by the program that must exist.
+const PACKAGES: &[(&str, &str)] = &[("zbarimg", "zbar-tools")];
+
+/// Installs any missing package (idempotent: nothing happens when all exist).
+fn ensure_packages() -> Result<()> {
+    let missing: Vec<&str> =
+        PACKAGES.iter().filter(|(bin, _)| !quietly("which", &[bin])).map(|(_, pkg)| *pkg).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing {missing:?} from Debian");
+    let mut update = Command::new("apt-get");
+    update.arg("update");
+    run_plain(update)?;
+    let mut install = Command::new("apt-get");
+    install.args(["install", "-y", "--no-install-recommends"]).args(&missing).env("DEBIAN_FRONTEND", "noninteractive");
+    run_plain(install)
+}
+
 fn test(extra: &[String]) -> Result<()> {
+    ensure_packages()?;
     ensure_postgres()?;
     let mut totals = (0, 0, 0);
     // Doc tests are not part of --all-targets.

@@ -45,12 +45,12 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
 
 fn settings(a: &ServerArgs) -> Result<crate::config::Settings> {
     let env = |k: &str| std::env::var_os(k).is_some();
+    use crate::config::Layer;
     crate::config::resolve(
         a.config.as_deref(),
-        a.listen.clone(),
-        env("STARMARK_LISTEN"),
-        a.database_url.clone(),
-        env("STARMARK_DATABASE_URL"),
+        Layer { value: a.listen.clone(), from_env: env("STARMARK_LISTEN") },
+        Layer { value: a.database_url.clone(), from_env: env("STARMARK_DATABASE_URL") },
+        Layer { value: a.public_base_url.clone(), from_env: env("STARMARK_PUBLIC_BASE_URL") },
     )
 }
 
@@ -71,6 +71,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 let s = settings(&a)?;
                 println!("listen = {:?}", s.listen);
                 println!("database_url = {:?}", crate::config::mask_url(&s.database_url));
+                println!("public_base_url = {:?}", s.public_base_url);
                 for (k, from) in &s.sources {
                     println!("# {k}: from {from}");
                 }

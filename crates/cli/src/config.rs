@@ -16,6 +16,7 @@ pub(crate) struct ConfigFile {
     pub(crate) version: u32,
     pub(crate) listen: Option<String>,
     pub(crate) database_url: Option<String>,
+    pub(crate) public_base_url: Option<String>,
 }
 
 /// The settings in force.
@@ -23,6 +24,8 @@ pub(crate) struct ConfigFile {
 pub(crate) struct Settings {
     pub(crate) listen: String,
     pub(crate) database_url: String,
+    /// The site's public address, for QR codes and canonical links.
+    pub(crate) public_base_url: String,
     /// Where each setting came from, for `config check`.
     pub(crate) sources: Vec<(&'static str, &'static str)>,
 }
@@ -54,12 +57,16 @@ pub(crate) const DEFAULT_DATABASE: &str = "sqlite://starmark.db";
 /// Layers file < environment < flags. The environment is read through
 /// clap (`env = "STARMARK_..."`), so a flag's value already includes it;
 /// `from_env` says which one it was.
+pub(crate) struct Layer {
+    pub(crate) value: Option<String>,
+    pub(crate) from_env: bool,
+}
+
 pub(crate) fn resolve(
     file: Option<&Path>,
-    listen: Option<String>,
-    listen_from_env: bool,
-    database_url: Option<String>,
-    database_from_env: bool,
+    listen: Layer,
+    database_url: Layer,
+    public_base_url: Layer,
 ) -> Result<Settings> {
     let cfg = match file {
         Some(p) => load(p)?,
@@ -87,9 +94,27 @@ pub(crate) fn resolve(
             }
         }
     };
-    let listen = pick(listen, listen_from_env, cfg.listen, DEFAULT_LISTEN, "listen", &mut sources);
-    let database_url =
-        pick(database_url, database_from_env, cfg.database_url, DEFAULT_DATABASE, "database_url", &mut sources);
+    let listen = pick(listen.value, listen.from_env, cfg.listen, DEFAULT_LISTEN, "listen", &mut sources);
+    let database_url = pick(
+        database_url.value,
+        database_url.from_env,
+        cfg.database_url,
+        DEFAULT_DATABASE,
+        "database_url",
+        &mut sources,
+    );
+    let default_base = format!("http://{listen}");
+    let public_base_url = pick(
+        public_base_url.value,
+        public_base_url.from_env,
+        cfg.public_base_url,
+        &default_base,
+        "public_base_url",
+        &mut sources,
+    );
+    if !(public_base_url.starts_with("https://") || public_base_url.starts_with("http://")) {
+        bail!("public base URL `{public_base_url}` must start with https:// (or http:// for local use)");
+    }
     if listen.parse::<std::net::SocketAddr>().is_err() {
         bail!(
             "listen address `{listen}` is not HOST:PORT with a literal IP address (e.g. 127.0.0.1:8080 or [::1]:8080)"
@@ -101,7 +126,7 @@ pub(crate) fn resolve(
     {
         bail!("database URL `{}` must start with sqlite:// or postgres://", mask_url(&database_url));
     }
-    Ok(Settings { listen, database_url, sources })
+    Ok(Settings { listen, database_url, public_base_url, sources })
 }
 
 fn load(p: &Path) -> Result<ConfigFile> {
@@ -119,14 +144,31 @@ mod tests {
 
     #[test]
     fn layers_and_masks() {
-        let s = resolve(None, None, false, None, false).unwrap();
+        let none = || Layer { value: None, from_env: false };
+        let set = |v: &str, from_env| Layer { value: Some(v.into()), from_env };
+        let s = resolve(None, none(), none(), none()).unwrap();
         assert_eq!(s.listen, DEFAULT_LISTEN);
         assert_eq!(s.database_url, DEFAULT_DATABASE);
-        let s = resolve(None, Some("[::1]:9000".into()), true, Some("postgres://u:secret@h/db".into()), false).unwrap();
-        assert_eq!(s.sources, vec![("listen", "environment"), ("database_url", "flag")]);
+        assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
+        let s = resolve(None, set("[::1]:9000", true), set("postgres://u:secret@h/db", false), none()).unwrap();
+        assert_eq!(
+            s.sources,
+            vec![("listen", "environment"), ("database_url", "flag"), ("public_base_url", "default")]
+        );
         assert!(!format!("{s:?}").contains("secret"));
         assert_eq!(mask_url("postgres://u:secret@h/db"), "postgres://u:****@h/db");
-        assert!(resolve(None, Some("localhost".into()), false, None, false).is_err());
-        assert!(resolve(None, None, false, Some("mysql://x".into()), false).is_err());
+        assert!(resolve(None, set("localhost", false), none(), none()).is_err());
+        assert!(resolve(None, none(), set("mysql://x", false), none()).is_err());
+        assert!(resolve(None, none(), none(), set("ftp://x", false)).is_err());
+        let dir = std::env::temp_dir().join(format!("starmark-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("c.toml");
+        std::fs::write(&f, "version = 1\npublic_base_url = \"https://labels.example.jp\"\n").unwrap();
+        let s = resolve(Some(&f), none(), none(), none()).unwrap();
+        assert_eq!(s.public_base_url, "https://labels.example.jp");
+        std::fs::write(&f, "version = 1\nlisten_addr = \"x\"\n").unwrap();
+        assert!(resolve(Some(&f), none(), none(), none()).unwrap_err().to_string().contains("unknown field"));
+        std::fs::write(&f, "version = 2\n").unwrap();
+        assert!(resolve(Some(&f), none(), none(), none()).is_err());
     }
 }

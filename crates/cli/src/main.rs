@@ -101,6 +101,9 @@ struct ServerArgs {
     /// sqlite://PATH or postgres://... [default: sqlite://starmark.db].
     #[arg(long, env = "STARMARK_DATABASE_URL", value_name = "URL")]
     database_url: Option<String>,
+    /// The site's public address, used in QR codes [default: http://LISTEN].
+    #[arg(long, env = "STARMARK_PUBLIC_BASE_URL", value_name = "URL")]
+    public_base_url: Option<String>,
     /// A TOML configuration file (version = 1).
     #[arg(long, env = "STARMARK_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,

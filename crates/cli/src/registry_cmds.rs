@@ -59,7 +59,13 @@ pub(crate) async fn serve(settings: &Settings, catalogs: CatalogSet) -> Result<E
             }
         })
     };
-    let state = starmark_server::AppState { registry };
+    // With port 0 the real port is known only now.
+    let public_base_url = if settings.public_base_url.ends_with(":0") {
+        format!("http://{addr}")
+    } else {
+        settings.public_base_url.clone()
+    };
+    let state = starmark_server::AppState { registry, public_base_url };
     starmark_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
     sweeper.abort();
     eprintln!("starmark registry stopped");

@@ -8,6 +8,7 @@
 
 mod api;
 mod extract;
+mod pages;
 mod problem;
 mod views;
 
@@ -27,6 +28,9 @@ pub const MAX_BODY_BYTES: usize = starmark_checklist::MAX_BYTES + 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub registry: Arc<Registry>,
+    /// The public address of the site (`https://…`), used in QR codes and
+    /// canonical links.
+    pub public_base_url: String,
 }
 
 /// The whole application: API routes, the OpenAPI document, middleware.
@@ -43,6 +47,10 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api_router)
         .route("/api/openapi.json", axum::routing::get(doc))
+        .route("/labels/{label_id}", axum::routing::get(pages::label_page))
+        .route("/labels/{label_id}/qr.svg", axum::routing::get(pages::qr_svg))
+        .route("/labels/{label_id}/qr.png", axum::routing::get(pages::qr_png))
+        .route("/static/starmark.css", axum::routing::get(pages::stylesheet))
         .fallback(problem::not_found_fallback)
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))

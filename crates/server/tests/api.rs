@@ -78,7 +78,7 @@ async fn start_with(backend: (Arc<dyn Store>, Option<tempfile::TempDir>), catalo
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState { registry: Arc::new(registry) };
+    let state = AppState { registry: Arc::new(registry), public_base_url: base.clone() };
     tokio::spawn(starmark_server::serve(listener, state, async move {
         let _ = rx.await;
     }));
@@ -654,4 +654,140 @@ async fn star3_report_and_certification() {
     let (_, public) = srv.get(None, &format!("/api/v1/labels/{}", label["id"].as_str().unwrap())).await;
     assert_eq!(public["report"]["report_id"], "LAB-1");
     assert_eq!(public["category"], "network-camera");
+}
+
+async fn page(srv: &Server, path: &str) -> (StatusCode, String, reqwest::header::HeaderMap) {
+    let r = srv.client.get(srv.url(path)).send().await.unwrap();
+    let (s, h) = (r.status(), r.headers().clone());
+    (s, r.text().await.unwrap(), h)
+}
+
+/// The product page behind the QR code, in Japanese and English, with the
+/// status unmistakable; the QR code decodes (zbarimg) to the page's URL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn product_page_and_qr_code() {
+    let srv = start(sqlite().await).await;
+    let hostile = EXAMPLE_CHECKLIST.replacen(
+        "en = \"Home Camera HC-200\"",
+        "en = \"Home Camera <script>alert(1)</script> HC-200\"",
+        1,
+    );
+    let (s, app) = srv.submit(&srv.vendor, &hostile).await;
+    assert_eq!(s, StatusCode::CREATED, "{app}");
+    let id = app["id"].as_str().unwrap().to_string();
+    srv.post(&srv.liaison, &format!("/api/v1/applications/{id}/inquiry"), json!({"outcome": "cleared"})).await;
+    let (_, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    let lid = label["id"].as_str().unwrap().to_string();
+    let r = srv
+        .client
+        .put(srv.url(&format!("/api/v1/labels/{lid}/security-info")))
+        .bearer_auth(&srv.vendor)
+        .json(&json!({"vulnerability_contact": "security@example.com", "vulnerabilities": {"ja": "既知の脆弱性なし", "en": "No known vulnerabilities"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    let (s, ja, headers) = page(&srv, &format!("/labels/{lid}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+    for want in [
+        "<html lang=\"ja\">",
+        "ホームカメラ HC-200",
+        "class=\"status status-valid\"",
+        "<strong>有効</strong>",
+        &lid,
+        "HC-200W",
+        "Example Manufacturing Co., Ltd.",
+        "https://www.example.com/support",
+        "IoT製品ベンダー（有資格者）",
+        "エグザンプル株式会社",
+        "UK PSTI statement of compliance: EX-PSTI-2026-001",
+        "★1 適合基準 (star-1 1.1)",
+        "security@example.com",
+        "既知の脆弱性なし",
+        "英国 製品セキュリティ・電気通信インフラ法（PSTI）のセキュリティ要件",
+        "ラベル付与",
+        "hreflang=\"en\"",
+        "https://www.ipa.go.jp/security/jc-star/",
+    ] {
+        assert!(ja.contains(want), "Japanese page lacks {want:?}");
+    }
+    assert_eq!(ja.matches("<td>適合</td>").count(), 16, "every criterion's result is shown");
+    assert!(!ja.contains(">VN<"), "the undisclosed country is shown");
+
+    let (_, en, _) = page(&srv, &format!("/labels/{lid}?lang=en")).await;
+    for want in [
+        "<html lang=\"en\">",
+        "<strong>Valid</strong>",
+        "IoT product vendor (qualified individual)",
+        "No known vulnerabilities",
+        "label granted",
+    ] {
+        assert!(en.contains(want), "English page lacks {want:?}");
+    }
+    assert!(
+        en.contains("Home Camera &#60;script&#62;") || en.contains("Home Camera &lt;script&gt;"),
+        "the product name is not escaped"
+    );
+    assert!(!en.contains("<script>"), "markup from the vendor reached the page");
+
+    // The QR code encodes the canonical URL of the page.
+    let png = srv.client.get(srv.url(&format!("/labels/{lid}/qr.png"))).send().await.unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("qr.png");
+    std::fs::write(&f, png.bytes().await.unwrap()).unwrap();
+    let out = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(&f)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg is required (Debian zbar-tools; `cargo xtask test` installs it): {e}"));
+    assert!(out.status.success(), "zbarimg could not decode the QR code");
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), format!("{}/labels/{lid}", srv.base));
+    let svg = srv.client.get(srv.url(&format!("/labels/{lid}/qr.svg"))).send().await.unwrap();
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    assert!(svg.text().await.unwrap().starts_with("<?xml"));
+
+    // Revoked: the ground, the date and the statement.
+    srv.post(
+        &srv.reviewer,
+        &format!("/api/v1/labels/{lid}/revoke"),
+        json!({"ground": "false_application", "statement": "虚偽の申請が判明したため取り消しました。"}),
+    )
+    .await;
+    let (_, revoked, _) = page(&srv, &format!("/labels/{lid}")).await;
+    assert!(revoked.contains("<strong>ラベル取消し</strong>"));
+    assert!(revoked.contains("申請内容の虚偽が判明した"));
+    assert!(revoked.contains("虚偽の申請が判明したため取り消しました。"));
+
+    // Not found and mistyped IDs: an HTML 404 that says which.
+    let (s, nf, _) = page(&srv, "/labels/STAR1-2026-999999X").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(nf.contains("ラベルが見つかりません"));
+    let mut typo = lid.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'A' { 'B' } else { 'A' });
+    let (s, body, _) = page(&srv, &format!("/labels/{typo}?lang=en")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(body.contains("check character does not match"), "{body}");
+    assert_eq!(
+        srv.client.get(srv.url(&format!("/labels/{typo}/qr.png"))).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_label_says_so_with_its_date() {
+    let srv = start(sqlite().await).await;
+    let id = srv.cleared().await;
+    let (_, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    let lid = label["id"].as_str().unwrap().to_string();
+    srv.clock.set_date(date(2028, 11, 27));
+    let (_, body, _) = page(&srv, &format!("/labels/{lid}")).await;
+    assert!(body.contains("<strong>ラベル有効期限切れ</strong>"), "{body}");
+    assert!(body.contains("2028-11-26"));
+    let (_, en, _) = page(&srv, &format!("/labels/{lid}?lang=en")).await;
+    assert!(en.contains("<strong>Label expired</strong> — expired after 2028-11-26"), "{en}");
 }

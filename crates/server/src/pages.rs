@@ -1,0 +1,560 @@
+//! Public HTML pages: the product page behind a label's QR code, and the QR
+//! code itself. Japanese by default, English with `?lang=en`. Templates are
+//! compile-time checked and auto-escaping (askama); no JavaScript.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use starmark_criteria::{CatalogSet, Lang};
+use starmark_registry::event::{Event, EventKind};
+use starmark_registry::label_id::{LabelId, LabelIdError};
+use starmark_registry::model::{LabelState, LabelStatus};
+
+use crate::AppState;
+
+/// Page texts in one language.
+pub(crate) struct Strings {
+    site: &'static str,
+    other_lang_name: &'static str,
+    label_info: &'static str,
+    label_id: &'static str,
+    level: &'static str,
+    category: &'static str,
+    criteria_version: &'static str,
+    issued_on: &'static str,
+    renewed_on: &'static str,
+    expires_on: &'static str,
+    applicant: &'static str,
+    evaluator_category: &'static str,
+    qr_alt: &'static str,
+    product_info: &'static str,
+    product_name: &'static str,
+    model_numbers: &'static str,
+    manufacturer: &'static str,
+    country: &'static str,
+    overview: &'static str,
+    product_url: &'static str,
+    inquiry_contact: &'static str,
+    other_certifications: &'static str,
+    results: &'static str,
+    criterion: &'static str,
+    applicability: &'static str,
+    verdict: &'static str,
+    method: &'static str,
+    security_info: &'static str,
+    vulnerabilities: &'static str,
+    vulnerability_contact: &'static str,
+    other_security: &'static str,
+    none_published: &'static str,
+    coverage: &'static str,
+    coverage_note: &'static str,
+    history: &'static str,
+    disclaimer: &'static str,
+    outline: &'static str,
+    valid: &'static str,
+    expired: &'static str,
+    revoked: &'static str,
+    valid_until: &'static str,
+    expired_on: &'static str,
+    revoked_on: &'static str,
+    applicable: &'static str,
+    not_applicable: &'static str,
+    conforms: &'static str,
+    does_not_conform: &'static str,
+    inconclusive: &'static str,
+    document: &'static str,
+    device_check: &'static str,
+    not_found: &'static str,
+    not_found_message: &'static str,
+    mistyped_message: &'static str,
+}
+
+const JA: Strings = Strings {
+    site: "IoT製品セキュリティ適合性評価制度（JC-STAR）",
+    other_lang_name: "English",
+    label_info: "ラベル情報",
+    label_id: "ラベル識別番号",
+    level: "適合評価レベル",
+    category: "製品類型",
+    criteria_version: "評価した適合基準の版",
+    issued_on: "ラベル付与日",
+    renewed_on: "ラベル更新日",
+    expires_on: "有効期限",
+    applicant: "ラベル申請者",
+    evaluator_category: "評価者の区分",
+    qr_alt: "このページのQRコード",
+    product_info: "製品情報",
+    product_name: "製品名",
+    model_numbers: "型番",
+    manufacturer: "製造者",
+    country: "製造国・地域",
+    overview: "製品概要",
+    product_url: "製品ページ",
+    inquiry_contact: "製品の問合せ先",
+    other_certifications: "他の認証",
+    results: "適合性評価結果",
+    criterion: "適合基準",
+    applicability: "適用",
+    verdict: "結果",
+    method: "評価方法",
+    security_info: "セキュリティ情報",
+    vulnerabilities: "脆弱性情報",
+    vulnerability_contact: "脆弱性の報告先",
+    other_security: "その他のセキュリティ情報",
+    none_published: "公表なし",
+    coverage: "他国制度の要件との対応",
+    coverage_note: "適合基準が他国制度の要件をどこまで満たすかの対応表（starmarkによる推定を含む。根拠の区分を併記）。",
+    history: "ラベルの履歴",
+    disclaimer: "ラベルは適合基準への適合を示すものであり、製品の完全な安全を保証するものではありません。",
+    outline: "制度の概要",
+    valid: "有効",
+    expired: "ラベル有効期限切れ",
+    revoked: "ラベル取消し",
+    valid_until: "有効期限",
+    expired_on: "有効期限",
+    revoked_on: "取消日",
+    applicable: "適用",
+    not_applicable: "適用外",
+    conforms: "適合",
+    does_not_conform: "不適合",
+    inconclusive: "判定不能",
+    document: "文書",
+    device_check: "実機",
+    not_found: "ラベルが見つかりません",
+    not_found_message: "このラベル識別番号は登録されていません。",
+    mistyped_message: "ラベル識別番号のチェック文字が一致しません。入力を確認してください。",
+};
+
+const EN: Strings = Strings {
+    site: "IoT Product Security Conformity Assessment Scheme (JC-STAR)",
+    other_lang_name: "日本語",
+    label_info: "Label information",
+    label_id: "Label ID",
+    level: "Level",
+    category: "Product category",
+    criteria_version: "Criteria version evaluated",
+    issued_on: "Issued on",
+    renewed_on: "Renewed on",
+    expires_on: "Valid through",
+    applicant: "Applicant",
+    evaluator_category: "Evaluator category",
+    qr_alt: "QR code of this page",
+    product_info: "Product information",
+    product_name: "Product name",
+    model_numbers: "Model numbers",
+    manufacturer: "Manufacturer",
+    country: "Country or region of manufacture",
+    overview: "Overview",
+    product_url: "Product page",
+    inquiry_contact: "Product inquiries",
+    other_certifications: "Other certifications",
+    results: "Conformity assessment results",
+    criterion: "Criterion",
+    applicability: "Applicability",
+    verdict: "Result",
+    method: "Method",
+    security_info: "Security information",
+    vulnerabilities: "Vulnerability information",
+    vulnerability_contact: "Where to report vulnerabilities",
+    other_security: "Other security information",
+    none_published: "None published",
+    coverage: "Coverage of other schemes' requirements",
+    coverage_note: "How far the criteria cover other schemes' requirements (partly starmark's inference; the basis of each link is shown).",
+    history: "Label history",
+    disclaimer: "A label shows conformity to the criteria; it does not guarantee that the product is fully secure.",
+    outline: "About the scheme",
+    valid: "Valid",
+    expired: "Label expired",
+    revoked: "Label revoked",
+    valid_until: "valid through",
+    expired_on: "expired after",
+    revoked_on: "revoked on",
+    applicable: "applicable",
+    not_applicable: "not applicable",
+    conforms: "conforms",
+    does_not_conform: "does not conform",
+    inconclusive: "inconclusive",
+    document: "document",
+    device_check: "device check",
+    not_found: "Label not found",
+    not_found_message: "No label has this ID.",
+    mistyped_message: "The label ID's check character does not match: please check the ID.",
+};
+
+pub(crate) struct ResultRow {
+    id: String,
+    title: String,
+    applicability: &'static str,
+    verdict: &'static str,
+    method: String,
+}
+
+pub(crate) struct CoverageRow {
+    scheme: String,
+    summary: String,
+}
+
+pub(crate) struct HistoryRow {
+    at: String,
+    date: String,
+    what: String,
+}
+
+#[derive(Template)]
+#[template(path = "label.html")]
+pub(crate) struct LabelPage<'a> {
+    lang: &'static str,
+    other_lang: &'static str,
+    other_lang_href: String,
+    t: &'a Strings,
+    canonical: String,
+    outline_url: String,
+    id: String,
+    product_name: String,
+    status_class: &'static str,
+    status_text: &'static str,
+    status_detail: String,
+    revocation_statement: String,
+    level: String,
+    category: String,
+    criteria: String,
+    issued_on: String,
+    renewed_on: String,
+    expires_on: String,
+    applicant: String,
+    evaluator_category: String,
+    model_numbers: Vec<String>,
+    manufacturer: String,
+    country: String,
+    overview: String,
+    product_url: String,
+    inquiry_contact: String,
+    certifications: Vec<String>,
+    report: String,
+    results: Vec<ResultRow>,
+    vulnerabilities: String,
+    vulnerability_contact: String,
+    other_security: String,
+    coverage: Vec<CoverageRow>,
+    history: Vec<HistoryRow>,
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+pub(crate) struct NotFoundPage {
+    lang: &'static str,
+    title: &'static str,
+    message: &'static str,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LangQuery {
+    lang: Option<String>,
+}
+
+fn lang_of(q: &LangQuery) -> (Lang, &'static Strings) {
+    match q.lang.as_deref() {
+        Some("en") => (Lang::En, &EN),
+        _ => (Lang::Ja, &JA),
+    }
+}
+
+fn loc(l: &starmark_checklist::Localized, lang: Lang) -> String {
+    l.exact(lang).or_else(|| l.exact(if lang == Lang::Ja { Lang::En } else { Lang::Ja })).unwrap_or("").to_string()
+}
+
+/// An HTML page with the page's own security policy (styles from this site only).
+fn html(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+    );
+    r
+}
+
+fn render_error(e: askama::Error) -> Response {
+    tracing::error!(error = %e, "template failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response()
+}
+
+fn not_found(lang: Lang, mistyped: bool) -> Response {
+    let t = if lang == Lang::En { &EN } else { &JA };
+    let page = NotFoundPage {
+        lang: if lang == Lang::En { "en" } else { "ja" },
+        title: t.not_found,
+        message: if mistyped { t.mistyped_message } else { t.not_found_message },
+    };
+    match page.render() {
+        Ok(b) => html(StatusCode::NOT_FOUND, b),
+        Err(e) => render_error(e),
+    }
+}
+
+pub(crate) async fn stylesheet() -> Response {
+    let mut r = include_str!("../templates/starmark.css").into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r
+}
+
+/// The product page: `GET /labels/{label_id}`.
+pub(crate) async fn label_page(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let (lang, t) = lang_of(&q);
+    let label_id: LabelId = match id.parse() {
+        Ok(l) => l,
+        Err(e) => return not_found(lang, matches!(e, LabelIdError::Check(_))),
+    };
+    let label = match s.registry.label(label_id).await {
+        Ok(l) => l,
+        Err(e) if e.kind == starmark_registry::ErrorKind::NotFound => return not_found(lang, false),
+        Err(e) => return crate::problem::ApiError::from(e).into_response(),
+    };
+    let events = s.registry.label_events(label_id).await.unwrap_or_default();
+    let checklist = s.registry.store().application(&label.application).await.ok().flatten().map(|a| a.state.checklist);
+    let page = build(&s, &label, &events, checklist.as_ref(), lang, t);
+    match page.render() {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(e) => render_error(e),
+    }
+}
+
+fn build<'a>(
+    s: &AppState,
+    l: &LabelState,
+    events: &[Event],
+    checklist: Option<&serde_json::Value>,
+    lang: Lang,
+    t: &'a Strings,
+) -> LabelPage<'a> {
+    let catalogs: &CatalogSet = s.registry.catalogs();
+    let today = s.registry.today();
+    let (status_class, status_text, status_detail) = match l.status_on(today) {
+        LabelStatus::Valid => ("valid", t.valid, format!("{} {}", t.valid_until, l.expires_on)),
+        LabelStatus::Expired => ("expired", t.expired, format!("{} {}", t.expired_on, l.expires_on)),
+        LabelStatus::Revoked => {
+            let r = l.revoked.as_ref();
+            let ground = r
+                .and_then(|r| catalogs.scheme.revocation_ground(&r.ground))
+                .map(|g| g.name.get(lang).to_string())
+                .unwrap_or_default();
+            let on = r
+                .map(|r| starmark_registry::clock::scheme_tz().to_datetime(r.at).date().to_string())
+                .unwrap_or_default();
+            ("revoked", t.revoked, format!("{} {on}: {ground}", t.revoked_on))
+        }
+    };
+    let p = &l.public;
+    let evaluator_category = catalogs
+        .scheme
+        .evaluator_category(&p.evaluator_category)
+        .map(|c| c.name.get(lang).to_string())
+        .unwrap_or_else(|| p.evaluator_category.clone());
+    let category = l
+        .category
+        .as_deref()
+        .map(|c| {
+            catalogs.scheme.product_category(c).map(|pc| pc.name.get(lang).to_string()).unwrap_or_else(|| c.to_string())
+        })
+        .unwrap_or_default();
+    let catalog = catalogs.catalog(&l.criteria.catalog, &l.criteria.version);
+    let criteria = catalog
+        .map(|c| format!("{} ({} {})", c.catalog.title.get(lang), c.id(), c.version()))
+        .unwrap_or_else(|| format!("{} {}", l.criteria.catalog, l.criteria.version));
+    let results = checklist
+        .and_then(|c| c.get("items"))
+        .and_then(|i| i.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .map(|it| {
+                    let id = it.get("id").and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    let title = catalog
+                        .and_then(|c| c.requirement(&id))
+                        .map(|r| r.title.get(lang).to_string())
+                        .unwrap_or_default();
+                    let str_of = |k: &str| it.get(k).and_then(|v| v.as_str()).unwrap_or("");
+                    let applicability = match str_of("applicability") {
+                        "not_applicable" => t.not_applicable,
+                        _ => t.applicable,
+                    };
+                    let verdict = match str_of("verdict") {
+                        "conforms" => t.conforms,
+                        "does_not_conform" => t.does_not_conform,
+                        "inconclusive" => t.inconclusive,
+                        _ => "",
+                    };
+                    let method = it
+                        .get("method")
+                        .and_then(|m| m.as_array())
+                        .map(|ms| {
+                            ms.iter()
+                                .map(|m| if m.as_str() == Some("device_check") { t.device_check } else { t.document })
+                                .collect::<Vec<_>>()
+                                .join(" + ")
+                        })
+                        .unwrap_or_default();
+                    ResultRow { id, title, applicability, verdict, method }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let report = l
+        .report
+        .as_ref()
+        .map(|r| format!("{} — {} ({}), {} — SHA-256 {}", r.report_id, r.lab, r.accreditation, r.issued_on, r.sha256))
+        .unwrap_or_default();
+    let mut coverage = Vec::new();
+    for x in catalogs
+        .crosswalks
+        .iter()
+        .filter(|x| x.crosswalk.from.catalog == l.criteria.catalog && x.crosswalk.from.version == l.criteria.version)
+    {
+        let target = &x.crosswalk.to.catalog;
+        let levels = catalogs.current(target).and_then(|c| c.catalog.levels).unwrap_or(0);
+        let names: Vec<String> = if levels == 0 {
+            vec![target.clone()]
+        } else {
+            (1..=levels.min(2)).map(|n| format!("{target}-{n}")).collect()
+        };
+        for name in names {
+            let from = format!("{}@{}", l.criteria.catalog, l.criteria.version);
+            if let Ok(c) = catalogs.map(&from, &name) {
+                let title = catalogs
+                    .resolve(target)
+                    .map(|k| k.catalog.title.get(lang).to_string())
+                    .unwrap_or_else(|| target.clone());
+                let scheme = c.level.map(|n| format!("{title} (level {n})")).unwrap_or(title);
+                let gaps: Vec<&str> = c.targets.iter().filter(|t| t.is_gap()).map(|t| t.id.as_str()).collect();
+                let mut summary = format!(
+                    "{}/{} (official {}, inferred {}, hypothesis {})",
+                    c.summary.covered, c.summary.targets, c.summary.official, c.summary.inferred, c.summary.hypothesis
+                );
+                if !gaps.is_empty() {
+                    summary.push_str(&format!("; gaps: {}", gaps.join(", ")));
+                }
+                coverage.push(CoverageRow { scheme, summary });
+            }
+        }
+    }
+    let history = events
+        .iter()
+        .map(|e| {
+            let date = starmark_registry::clock::scheme_tz().to_datetime(e.event.at).date().to_string();
+            let what = match (&e.event.kind, lang) {
+                (EventKind::LabelGranted { .. }, Lang::Ja) => "ラベル付与".to_string(),
+                (EventKind::LabelGranted { .. }, Lang::En) => "label granted".to_string(),
+                (EventKind::LabelRenewed { expires_on, .. }, Lang::Ja) => {
+                    format!("ラベル更新（有効期限 {expires_on}）")
+                }
+                (EventKind::LabelRenewed { expires_on, .. }, Lang::En) => {
+                    format!("label renewed (valid through {expires_on})")
+                }
+                (EventKind::LabelRevoked { .. }, Lang::Ja) | (EventKind::ChangeReported { .. }, Lang::Ja) => {
+                    "ラベル取消し".to_string()
+                }
+                (EventKind::LabelRevoked { .. }, Lang::En) | (EventKind::ChangeReported { .. }, Lang::En) => {
+                    "label revoked".to_string()
+                }
+                (EventKind::LabelExpired { .. }, Lang::Ja) => "有効期限切れ".to_string(),
+                (EventKind::LabelExpired { .. }, Lang::En) => "label expired".to_string(),
+                (EventKind::SecurityInfoUpdated { .. }, Lang::Ja) => "セキュリティ情報の更新".to_string(),
+                (EventKind::SecurityInfoUpdated { .. }, Lang::En) => "security information updated".to_string(),
+                (k, _) => k.name().to_string(),
+            };
+            HistoryRow { at: e.event.at.to_string(), date, what }
+        })
+        .collect();
+    let base = s.public_base_url.trim_end_matches('/');
+    LabelPage {
+        lang: if lang == Lang::En { "en" } else { "ja" },
+        other_lang: if lang == Lang::En { "ja" } else { "en" },
+        other_lang_href: if lang == Lang::En {
+            format!("/labels/{}", l.id)
+        } else {
+            format!("/labels/{}?lang=en", l.id)
+        },
+        t,
+        canonical: format!("{base}/labels/{}", l.id),
+        outline_url: catalogs.scheme.scheme.outline_url.clone(),
+        id: l.id.to_string(),
+        product_name: loc(&p.product_name, lang),
+        status_class,
+        status_text,
+        status_detail,
+        revocation_statement: l.revoked.as_ref().map(|r| r.statement.clone()).unwrap_or_default(),
+        level: l.level.mark().to_string(),
+        category,
+        criteria,
+        issued_on: l.issued_on.to_string(),
+        renewed_on: l.renewed_on.map(|d| d.to_string()).unwrap_or_default(),
+        expires_on: l.expires_on.to_string(),
+        applicant: loc(&p.applicant, lang),
+        evaluator_category,
+        model_numbers: p.model_numbers.clone(),
+        manufacturer: p.manufacturer.clone().unwrap_or_default(),
+        country: p.country_of_manufacture.clone().unwrap_or_default(),
+        overview: loc(&p.overview, lang),
+        product_url: p
+            .url
+            .clone()
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .unwrap_or_default(),
+        inquiry_contact: p.inquiry_contact.clone(),
+        certifications: p.other_certifications.iter().map(|(s, n)| format!("{s}: {n}")).collect(),
+        report,
+        results,
+        vulnerabilities: loc(&l.security.vulnerabilities, lang),
+        vulnerability_contact: l.security.vulnerability_contact.clone(),
+        other_security: loc(&l.security.other, lang),
+        coverage,
+        history,
+    }
+}
+
+/// The QR code of a label's canonical URL, or the response that explains why not.
+async fn qr(s: &AppState, id: &str) -> Result<qrcode::QrCode, Box<Response>> {
+    let label: LabelId = id.parse().map_err(|e| Box::new(not_found(Lang::Ja, matches!(e, LabelIdError::Check(_)))))?;
+    if s.registry.label(label).await.is_err() {
+        return Err(Box::new(not_found(Lang::Ja, false)));
+    }
+    let url = format!("{}/labels/{label}", s.public_base_url.trim_end_matches('/'));
+    qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
+        .map_err(|_| Box::new((StatusCode::INTERNAL_SERVER_ERROR, "QR encoding failed").into_response()))
+}
+
+/// The QR code of a label's canonical page URL, as SVG.
+pub(crate) async fn qr_svg(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    let code = match qr(&s, &id).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
+    let mut r = svg.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    r
+}
+
+/// The same QR code as PNG.
+pub(crate) async fn qr_png(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    let code = match qr(&s, &id).await {
+        Ok(c) => c,
+        Err(r) => return *r,
+    };
+    let img = code.render::<image::Luma<u8>>().min_dimensions(300, 300).quiet_zone(true).build();
+    let mut out = std::io::Cursor::new(Vec::new());
+    if img.write_to(&mut out, image::ImageFormat::Png).is_err() {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "PNG encoding failed").into_response();
+    }
+    let mut r = out.into_inner().into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    r
+}

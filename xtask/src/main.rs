@@ -139,7 +139,7 @@ fn run_plain(mut cmd: Command) -> Result<()> {
 }
 
 /// Debian packages whose programs the tests run, by the program that must exist.
-const PACKAGES: &[(&str, &str)] = &[("zbarimg", "zbar-tools")];
+const PACKAGES: &[(&str, &str)] = &[("zbarimg", "zbar-tools"), ("chromium", "chromium")];
 
 /// Installs any missing package (idempotent: nothing happens when all exist).
 fn ensure_packages() -> Result<()> {

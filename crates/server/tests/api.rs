@@ -791,3 +791,70 @@ async fn an_expired_label_says_so_with_its_date() {
     let (_, en, _) = page(&srv, &format!("/labels/{lid}?lang=en")).await;
     assert!(en.contains("<strong>Label expired</strong> — expired after 2028-11-26"), "{en}");
 }
+
+/// Runs headless Chromium (Debian `chromium`) on `url` with `extra` flags.
+fn chromium(url: &str, extra: &[&str]) -> std::process::Output {
+    let profile = tempfile::tempdir().unwrap();
+    std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=390,844",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(url)
+        .output()
+        .unwrap_or_else(|e| panic!("Chromium is required (Debian chromium; `cargo xtask test` installs it): {e}"))
+}
+
+/// The product page in a real browser, at phone size: it renders, with its
+/// stylesheet, the status and the QR image, and nothing is blocked by the
+/// page's own security policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn product_page_renders_in_headless_chromium() {
+    let srv = start(sqlite().await).await;
+    let id = srv.cleared().await;
+    let (_, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    let lid = label["id"].as_str().unwrap().to_string();
+    let url = srv.url(&format!("/labels/{lid}"));
+    let dom = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || chromium(&url, &["--dump-dom", "--virtual-time-budget=5000"])
+    })
+    .await
+    .unwrap();
+    assert!(dom.status.success(), "chromium failed: {}", String::from_utf8_lossy(&dom.stderr));
+    let dom = String::from_utf8(dom.stdout).unwrap();
+    assert!(dom.contains("<html lang=\"ja\">"), "{dom}");
+    assert!(dom.contains("<strong>有効</strong>"));
+    assert!(dom.contains(&format!("/labels/{lid}/qr.svg")));
+    let dir = tempfile::tempdir().unwrap();
+    let shot = dir.path().join("page.png");
+    let out = tokio::task::spawn_blocking({
+        let shot = shot.clone();
+        move || {
+            chromium(
+                &format!("{url}?lang={}", std::env::var("STARMARK_SCREENSHOT_LANG").unwrap_or_else(|_| "en".into())),
+                &[&format!("--screenshot={}", shot.display()), "--virtual-time-budget=5000"],
+            )
+        }
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "screenshot is {} bytes", png.len());
+    if let Ok(keep) = std::env::var("STARMARK_KEEP_SCREENSHOT") {
+        std::fs::copy(&shot, keep).unwrap();
+    }
+    // The stylesheet and the QR image the page refers to were served.
+    let css = srv.client.get(srv.url("/static/starmark.css")).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+}

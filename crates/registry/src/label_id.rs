@@ -114,6 +114,56 @@ impl FromStr for LabelId {
     }
 }
 
+impl LabelId {
+    /// For a string shaped like a label ID whose check character does not
+    /// match: the valid IDs one typo away (the body as typed with its right
+    /// check character, one digit changed, or two adjacent digits swapped).
+    /// The caller keeps those that exist, to ask "did you mean ...?".
+    pub fn near_misses(input: &str) -> Vec<LabelId> {
+        let t = input.trim().to_ascii_uppercase();
+        let mut parts = t.split('-');
+        let (Some(lv), Some(year), Some(rest), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Vec::new();
+        };
+        let Some(level_digit) = lv.strip_prefix("STAR").filter(|d| d.len() == 1) else { return Vec::new() };
+        let Some(seq) = rest.get(..rest.len().saturating_sub(1)) else { return Vec::new() };
+        let digits: Vec<u8> = format!("{level_digit}{year}{seq}").into_bytes();
+        if digits.len() < 11 || !digits.iter().all(u8::is_ascii_digit) {
+            return Vec::new();
+        }
+        let mut variants: Vec<Vec<u8>> = vec![digits.clone()];
+        for i in 0..digits.len() {
+            for d in b'0'..=b'9' {
+                if digits.get(i) != Some(&d) {
+                    let mut v = digits.clone();
+                    if let Some(x) = v.get_mut(i) {
+                        *x = d;
+                    }
+                    variants.push(v);
+                }
+            }
+            if i + 1 < digits.len() && digits.get(i) != digits.get(i + 1) {
+                let mut v = digits.clone();
+                v.swap(i, i + 1);
+                variants.push(v);
+            }
+        }
+        let mut out: Vec<LabelId> = variants
+            .into_iter()
+            .filter_map(|v| {
+                let s = String::from_utf8(v).ok()?;
+                let (lv, rest) = s.split_at_checked(1)?;
+                let (year, seq) = rest.split_at_checked(4)?;
+                let level = *Level::ALL.get(usize::from(lv.parse::<u8>().ok()?.checked_sub(1)?))?;
+                Some(LabelId::new(level, year.parse().ok()?, seq.parse().ok()?))
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 impl Serialize for LabelId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)
@@ -146,6 +196,21 @@ mod tests {
         assert!(matches!("STAR5-2026-000042A".parse::<LabelId>(), Err(LabelIdError::Shape(_))));
         assert!(matches!("'; drop table labels".parse::<LabelId>(), Err(LabelIdError::Shape(_))));
         assert_eq!(LabelId::new(Level::Star3, 2027, 1_234_567).to_string().len(), "STAR3-2027-1234567".len() + 1);
+    }
+
+    #[test]
+    fn near_misses_include_the_intended_id() {
+        let id = LabelId::new(Level::Star1, 2026, 42);
+        let s = id.to_string();
+        // A swapped pair of digits.
+        let typo = s.replacen("000042", "000024", 1);
+        assert!(LabelId::near_misses(&typo).contains(&id), "{typo}");
+        // A wrong check character only.
+        let mut wrong = s.clone();
+        wrong.pop();
+        wrong.push(if s.ends_with('A') { 'B' } else { 'A' });
+        assert!(LabelId::near_misses(&wrong).contains(&id));
+        assert!(LabelId::near_misses("hello").is_empty());
     }
 
     proptest! {

@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api_router)
         .route("/api/openapi.json", axum::routing::get(doc))
+        .route("/", axum::routing::get(pages::home))
         .route("/labels/{label_id}", axum::routing::get(pages::label_page))
         .route("/labels/{label_id}/qr.svg", axum::routing::get(pages::qr_svg))
         .route("/labels/{label_id}/qr.png", axum::routing::get(pages::qr_png))

@@ -558,3 +558,233 @@ pub(crate) async fn qr_png(State(s): State<AppState>, Path(id): Path<String>) ->
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     r
 }
+
+/// Texts of the home and search page.
+pub(crate) struct HomeStrings {
+    site: &'static str,
+    other_lang_name: &'static str,
+    search_title: &'static str,
+    intro: &'static str,
+    how_to_read: &'static str,
+    outline: &'static str,
+    search_label: &'static str,
+    level: &'static str,
+    status: &'static str,
+    category: &'static str,
+    any: &'static str,
+    search: &'static str,
+    did_you_mean: &'static str,
+    prev: &'static str,
+    next: &'static str,
+}
+
+const HOME_JA: HomeStrings = HomeStrings {
+    site: JA.site,
+    other_lang_name: "English",
+    search_title: "ラベル取得製品の検索",
+    intro: "JC-STARは、IoT製品のセキュリティ機能を共通の基準で評価し、ラベルで示す制度です。★1は全製品共通の最低限の基準への適合をベンダーが自己宣言したもの、★2は製品類型ごとの基準を加えたもの、★3・★4は独立試験機関の評価に基づき認証されたものです。",
+    how_to_read: "ラベルのQRコードは、この登録簿の製品ページにつながります。ラベル識別番号（例：STAR1-2026-000042K）の最後の文字は入力誤りを見つけるためのチェック文字です。",
+    outline: "制度の概要",
+    search_label: "製品名・型番・申請者・ラベル識別番号",
+    level: "レベル",
+    status: "状態",
+    category: "製品類型",
+    any: "すべて",
+    search: "検索",
+    did_you_mean: "入力したラベル識別番号はチェック文字が一致しません。次の番号ではありませんか：",
+    prev: "前へ",
+    next: "次へ",
+};
+
+const HOME_EN: HomeStrings = HomeStrings {
+    site: EN.site,
+    other_lang_name: "日本語",
+    search_title: "Search labeled products",
+    intro: "JC-STAR assesses the security functions of IoT products against common criteria and shows the result as a label. STAR-1 is the vendor's declaration that the product meets the baseline common to all products; STAR-2 adds criteria per product category; STAR-3 and STAR-4 are certified on an independent test laboratory's evaluation.",
+    how_to_read: "A label's QR code opens the product's page in this registry. The last character of a label ID (e.g. STAR1-2026-000042K) is a check character that catches typing mistakes.",
+    outline: "About the scheme",
+    search_label: "Product name, model number, applicant or label ID",
+    level: "Level",
+    status: "Status",
+    category: "Product category",
+    any: "any",
+    search: "Search",
+    did_you_mean: "The label ID you typed has a wrong check character. Did you mean:",
+    prev: "Previous",
+    next: "Next",
+};
+
+pub(crate) struct ResultLine {
+    id: String,
+    name: String,
+    level: &'static str,
+    status: &'static str,
+    status_class: &'static str,
+    models: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub(crate) struct HomePage<'a> {
+    lang: &'static str,
+    lang_query: &'static str,
+    other_lang: &'static str,
+    other_lang_href: String,
+    t: &'a HomeStrings,
+    outline_url: String,
+    q: String,
+    levels: Vec<(String, String, bool)>,
+    statuses: Vec<(String, String, bool)>,
+    categories: Vec<(String, String, bool)>,
+    did_you_mean: Vec<String>,
+    searched: bool,
+    count_text: String,
+    results: Vec<ResultLine>,
+    prev_href: String,
+    next_href: String,
+}
+
+/// Percent-encodes a query value.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+const PER_PAGE: u32 = 20;
+
+/// Home and search: `GET /?q=&level=&status=&category=&page=&lang=`.
+/// Unknown filter values are ignored rather than refused: this is a page
+/// for people.
+pub(crate) async fn home(
+    State(s): State<AppState>,
+    Query(p): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let en = p.get("lang").is_some_and(|l| l == "en");
+    let (lang, t, pt) = if en { (Lang::En, &HOME_EN, &EN) } else { (Lang::Ja, &HOME_JA, &JA) };
+    let q: String = p.get("q").map(|q| q.chars().filter(|c| !c.is_control()).take(200).collect()).unwrap_or_default();
+    let level = p.get("level").and_then(|l| l.parse::<starmark_criteria::Level>().ok());
+    let status = p.get("status").and_then(|v| LabelStatus::parse(v));
+    let catalogs = s.registry.catalogs();
+    let category = p.get("category").filter(|c| catalogs.scheme.product_category(c).is_some()).cloned();
+    let page: u32 = p.get("page").and_then(|n| n.parse().ok()).filter(|n| (1..=10_000).contains(n)).unwrap_or(1);
+    let searched = !q.trim().is_empty() || level.is_some() || status.is_some() || category.is_some();
+
+    let mut did_you_mean = Vec::new();
+    if let Err(LabelIdError::Check(_)) = q.parse::<LabelId>() {
+        for id in LabelId::near_misses(&q) {
+            if did_you_mean.len() < 5 && s.registry.label(id).await.is_ok() {
+                did_you_mean.push(id.to_string());
+            }
+        }
+    }
+    let (mut results, mut total) = (Vec::new(), 0);
+    if searched {
+        let query = starmark_registry::store::LabelQuery {
+            q: Some(q.clone()).filter(|q| !q.trim().is_empty()),
+            level,
+            status,
+            category: category.clone(),
+            vendor: None,
+            today: s.registry.today(),
+            offset: (page - 1) * PER_PAGE,
+            limit: PER_PAGE,
+        };
+        match s.registry.labels(query).await {
+            Ok(found) => {
+                total = found.total;
+                let today = s.registry.today();
+                results = found
+                    .items
+                    .iter()
+                    .map(|l| {
+                        let (status, status_class) = match l.status_on(today) {
+                            LabelStatus::Valid => (pt.valid, "valid"),
+                            LabelStatus::Expired => (pt.expired, "expired"),
+                            LabelStatus::Revoked => (pt.revoked, "revoked"),
+                        };
+                        ResultLine {
+                            id: l.id.to_string(),
+                            name: loc(&l.public.product_name, lang),
+                            level: l.level.mark(),
+                            status,
+                            status_class,
+                            models: l.public.model_numbers.join(", "),
+                        }
+                    })
+                    .collect();
+            }
+            Err(e) => return crate::problem::ApiError::from(e).into_response(),
+        }
+    }
+    let base_params = {
+        let mut v = Vec::new();
+        if !q.is_empty() {
+            v.push(format!("q={}", enc(&q)));
+        }
+        if let Some(l) = level {
+            v.push(format!("level={}", l.id()));
+        }
+        if let Some(st) = status {
+            v.push(format!("status={}", st.id()));
+        }
+        if let Some(c) = &category {
+            v.push(format!("category={}", enc(c)));
+        }
+        v
+    };
+    let href = |page: u32, lang_en: bool| {
+        let mut v = base_params.clone();
+        if page > 1 {
+            v.push(format!("page={page}"));
+        }
+        if lang_en {
+            v.push("lang=en".into());
+        }
+        if v.is_empty() { "/".to_string() } else { format!("/?{}", v.join("&")) }
+    };
+    let pages = u32::try_from(total.div_ceil(u64::from(PER_PAGE))).unwrap_or(u32::MAX);
+    let home = HomePage {
+        lang: if en { "en" } else { "ja" },
+        lang_query: if en { "?lang=en" } else { "" },
+        other_lang: if en { "ja" } else { "en" },
+        other_lang_href: href(page, !en),
+        t,
+        outline_url: catalogs.scheme.scheme.outline_url.clone(),
+        levels: starmark_criteria::Level::ALL
+            .iter()
+            .map(|l| (l.id().to_string(), l.mark().to_string(), Some(*l) == level))
+            .collect(),
+        statuses: [
+            (LabelStatus::Valid, pt.valid),
+            (LabelStatus::Expired, pt.expired),
+            (LabelStatus::Revoked, pt.revoked),
+        ]
+        .iter()
+        .map(|(st, name)| (st.id().to_string(), name.to_string(), Some(*st) == status))
+        .collect(),
+        categories: catalogs
+            .scheme
+            .product_categories
+            .iter()
+            .map(|c| (c.id.clone(), c.name.get(lang).to_string(), category.as_deref() == Some(c.id.as_str())))
+            .collect(),
+        q,
+        did_you_mean,
+        searched,
+        count_text: if en { format!("{total} label(s)") } else { format!("{total}件") },
+        results,
+        prev_href: if page > 1 { href(page - 1, en) } else { String::new() },
+        next_href: if page < pages { href(page + 1, en) } else { String::new() },
+    };
+    match home.render() {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(e) => render_error(e),
+    }
+}

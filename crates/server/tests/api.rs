@@ -858,3 +858,59 @@ async fn product_page_renders_in_headless_chromium() {
     let css = srv.client.get(srv.url("/static/starmark.css")).send().await.unwrap();
     assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
 }
+
+/// Home and search: filters, pagination, "did you mean" for a mistyped ID,
+/// and escaping of what the visitor typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn home_search_and_did_you_mean() {
+    let srv = start(sqlite().await).await;
+    let mut labels = Vec::new();
+    for _ in 0..22 {
+        let id = srv.cleared().await;
+        let (_, l) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+        labels.push(l["id"].as_str().unwrap().to_string());
+    }
+    srv.post(
+        &srv.reviewer,
+        &format!("/api/v1/labels/{}/revoke", labels[3]),
+        json!({"ground": "false_application", "statement": "x"}),
+    )
+    .await;
+
+    let (s, home, _) = page(&srv, "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(home.contains("<html lang=\"ja\">") && home.contains("role=\"search\""));
+    assert!(!home.contains("class=\"results\""), "no search, no results");
+
+    let (_, p1, _) = page(&srv, "/?q=HC-200W").await;
+    assert!(p1.contains("22件"), "{p1}");
+    assert_eq!(p1.matches("<li><a href=\"/labels/").count(), 20);
+    let next = p1.split("rel=\"next\"").next().and_then(|b| b.rsplit("href=\"").next()).unwrap_or("");
+    assert!(next.starts_with("/?q=HC-200W&") && next.contains("page=2"), "no next link: {next}");
+    let (_, p2, _) = page(&srv, "/?q=HC-200W&page=2").await;
+    assert_eq!(p2.matches("<li><a href=\"/labels/").count(), 2);
+    assert!(p2.contains("rel=\"prev\""));
+
+    let (_, revoked, _) = page(&srv, "/?status=revoked&lang=en").await;
+    assert!(revoked.contains("1 label(s)"), "{revoked}");
+    assert!(revoked.contains(&labels[3]));
+    assert!(revoked.contains("Label revoked"));
+
+    // A mistyped ID: the page names the label that was meant.
+    let real = &labels[11];
+    let bytes = real.as_bytes();
+    let pos = real.len() - 3; // two digits of the sequence, swapped
+    let mut typo = bytes.to_vec();
+    typo.swap(pos, pos + 1);
+    let typo = String::from_utf8(typo).unwrap();
+    assert_ne!(&typo, real);
+    let (_, dym, _) = page(&srv, &format!("/?q={typo}")).await;
+    assert!(dym.contains("class=\"did-you-mean\""), "{dym}");
+    assert!(dym.contains(&format!("href=\"/labels/{real}\"")), "did not suggest {real}: {dym}");
+
+    // What the visitor typed is escaped, and odd filters are ignored.
+    let (s, esc, _) = page(&srv, "/?q=%3Cscript%3Ealert(1)%3C/script%3E&level=star-9&status=x&page=-3").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!esc.contains("<script>"));
+    assert!(esc.contains("0件"));
+}

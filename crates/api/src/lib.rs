@@ -242,3 +242,32 @@ pub struct Health {
     pub status: String,
     pub storage: String,
 }
+
+/// One line of a procurement check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProcurementLine {
+    pub line: usize,
+    pub input: String,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `ok`, `no-label`, `level-too-low`, `expired`, `revoked` or `mistyped-label-id`.
+    pub reason: String,
+    pub detail: String,
+}
+
+/// The answer to a procurement check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProcurementResult {
+    /// The procurement rule applied (system importance).
+    pub importance: String,
+    pub minimum_level: String,
+    pub checked_on: String,
+    pub total: usize,
+    pub ok: usize,
+    pub lines: Vec<ProcurementLine>,
+}

@@ -22,6 +22,7 @@ mod error;
 pub mod event;
 pub mod label_id;
 pub mod model;
+pub mod procurement;
 mod service;
 pub mod store;
 #[cfg(feature = "testkit")]

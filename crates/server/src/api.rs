@@ -60,6 +60,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(report_change))
         .routes(routes!(renew))
         .routes(routes!(update_security_info))
+        .routes(routes!(procurement_check))
 }
 
 fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, serde_json::Value), ApiError> {
@@ -458,4 +459,140 @@ async fn update_security_info(
     };
     let l = s.registry.update_security_info(&p, parse_label_id(&id)?, info).await?;
     Ok(Json(views::label(&l, s.registry.today(), s.registry.catalogs())))
+}
+
+/// Runs the procurement check for a body of lines and a system importance.
+pub(crate) async fn run_procurement(
+    s: &AppState,
+    importance: &str,
+    body: &str,
+) -> Result<wire::ProcurementResult, ApiError> {
+    let catalogs = s.registry.catalogs();
+    let Some(rule) = catalogs.scheme.procurement_rule(importance) else {
+        let ids: Vec<&str> = catalogs.scheme.procurement.iter().map(|r| r.id.as_str()).collect();
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "invalid-query",
+            "/importance",
+            format!("unknown importance `{importance}`"),
+            &format!("use one of: {}", ids.join(", ")),
+        ));
+    };
+    let items = starmark_registry::procurement::items_from_csv(body);
+    if items.is_empty() {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty-list",
+            "",
+            "the list has no model numbers or label IDs",
+            "send one per line (the first column of a CSV)",
+        ));
+    }
+    let lines = s.registry.procurement_check(&items, rule.minimum_level).await?;
+    let ok = lines.iter().filter(|l| l.ok).count();
+    Ok(wire::ProcurementResult {
+        importance: rule.id.clone(),
+        minimum_level: rule.minimum_level.id().to_string(),
+        checked_on: s.registry.today().to_string(),
+        total: lines.len(),
+        ok,
+        lines: lines
+            .into_iter()
+            .map(|l| wire::ProcurementLine {
+                line: l.line,
+                input: l.input,
+                ok: l.ok,
+                label: l.label,
+                level: l.level.map(|v| v.id().to_string()),
+                status: l.status.map(|v| v.id().to_string()),
+                reason: l.reason.to_string(),
+                detail: l.detail,
+            })
+            .collect(),
+    })
+}
+
+/// The result as CSV (for spreadsheet users).
+pub(crate) fn procurement_csv(r: &wire::ProcurementResult) -> String {
+    let q = |s: &str| {
+        // A leading =, +, - or @ would be a formula in a spreadsheet.
+        let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+        format!("\"{}\"", s.replace('"', "\"\""))
+    };
+    let mut out = String::from("line,input,ok,label,level,status,reason,detail\r\n");
+    for l in &r.lines {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\r\n",
+            l.line,
+            q(&l.input),
+            l.ok,
+            q(l.label.as_deref().unwrap_or("")),
+            q(l.level.as_deref().unwrap_or("")),
+            q(l.status.as_deref().unwrap_or("")),
+            q(&l.reason),
+            q(&l.detail)
+        ));
+    }
+    out
+}
+
+/// Checks a purchase list (public): for each model number or label ID, is
+/// there a valid label at the level the system's importance requires?
+#[utoipa::path(post, path = "/api/v1/procurement/check", tag = "labels",
+    params(("importance" = String, Query, description = "government-low, critical-infrastructure-selected or government-high-medium")),
+    request_body(content = String, description = "One model number or label ID per line (the first CSV column)", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "JSON, or CSV with `Accept: text/csv`", body = wire::ProcurementResult),
+        (status = 400, body = wire::ProblemDocument), (status = 413, body = wire::ProblemDocument),
+        (status = 415, body = wire::ProblemDocument), (status = 422, body = wire::ProblemDocument),
+    ))]
+async fn procurement_check(
+    State(s): State<AppState>,
+    Query(params): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if ct != "text/csv" && ct != "text/plain" {
+        return ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            format!("send text/csv or text/plain, not `{ct}`"),
+        )
+        .into_response();
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not-utf8",
+            "the list is not UTF-8; save the CSV as UTF-8",
+        )
+        .into_response();
+    };
+    let importance = params.get("importance").map(String::as_str).unwrap_or("");
+    let result = match run_procurement(&s, importance, text).await {
+        Ok(r) => r,
+        Err(e) => return e.into_response(),
+    };
+    let wants_csv =
+        headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/csv"));
+    if wants_csv {
+        let mut r = procurement_csv(&result).into_response();
+        r.headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/csv; charset=utf-8"));
+        r.headers_mut().insert(
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderValue::from_static("attachment; filename=\"procurement-check.csv\""),
+        );
+        return r;
+    }
+    Json(result).into_response()
 }

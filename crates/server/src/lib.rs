@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api_router)
         .route("/api/openapi.json", axum::routing::get(doc))
         .route("/", axum::routing::get(pages::home))
+        .route("/procurement", axum::routing::get(pages::procurement_form).post(pages::procurement_submit))
         .route("/labels/{label_id}", axum::routing::get(pages::label_page))
         .route("/labels/{label_id}/qr.svg", axum::routing::get(pages::qr_svg))
         .route("/labels/{label_id}/qr.png", axum::routing::get(pages::qr_png))

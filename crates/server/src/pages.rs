@@ -788,3 +788,151 @@ pub(crate) async fn home(
         Err(e) => render_error(e),
     }
 }
+
+pub(crate) struct ProcurementStrings {
+    site: &'static str,
+    other_lang_name: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    importance: &'static str,
+    items: &'static str,
+    check: &'static str,
+    download: &'static str,
+    item: &'static str,
+    result: &'static str,
+    label: &'static str,
+    why: &'static str,
+    ok: &'static str,
+    ng: &'static str,
+}
+
+const PROC_JA: ProcurementStrings = ProcurementStrings {
+    site: JA.site,
+    other_lang_name: "English",
+    title: "調達リストの確認",
+    intro: "調達予定の製品の型番又はラベル識別番号を1行に1つ（CSVなら1列目）入力し、システムの重要度を選ぶと、求められるレベル以上の有効なラベルがあるかを行ごとに示します。",
+    importance: "システムの重要度",
+    items: "型番又はラベル識別番号（1行に1つ）",
+    check: "確認",
+    download: "結果をCSVでダウンロード",
+    item: "入力",
+    result: "判定",
+    label: "ラベル",
+    why: "理由",
+    ok: "可",
+    ng: "不可",
+};
+
+const PROC_EN: ProcurementStrings = ProcurementStrings {
+    site: EN.site,
+    other_lang_name: "日本語",
+    title: "Procurement check",
+    intro: "Enter the model numbers or label IDs of the products to buy, one per line (the first column of a CSV), and choose the importance of the system: each line says whether a valid label at the required level exists, and why not.",
+    importance: "System importance",
+    items: "Model numbers or label IDs, one per line",
+    check: "Check",
+    download: "Download the result as CSV",
+    item: "Input",
+    result: "Result",
+    label: "Label",
+    why: "Why",
+    ok: "OK",
+    ng: "Not OK",
+};
+
+#[derive(Template)]
+#[template(path = "procurement.html")]
+pub(crate) struct ProcurementPage<'a> {
+    lang: &'static str,
+    lang_query: &'static str,
+    other_lang: &'static str,
+    other_lang_query: &'static str,
+    t: &'a ProcurementStrings,
+    rules: Vec<(String, String, bool)>,
+    items: String,
+    error: String,
+    checked: bool,
+    summary: String,
+    lines: Vec<starmark_api::ProcurementLine>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ProcurementForm {
+    #[serde(default)]
+    importance: String,
+    #[serde(default)]
+    items: String,
+    #[serde(default)]
+    format: String,
+}
+
+fn procurement_page(
+    s: &AppState,
+    en: bool,
+    form: Option<&ProcurementForm>,
+    result: Option<starmark_api::ProcurementResult>,
+    error: String,
+) -> Response {
+    let lang = if en { Lang::En } else { Lang::Ja };
+    let selected = form.map(|f| f.importance.as_str()).unwrap_or("government-low");
+    let page = ProcurementPage {
+        lang: if en { "en" } else { "ja" },
+        lang_query: if en { "?lang=en" } else { "" },
+        other_lang: if en { "ja" } else { "en" },
+        other_lang_query: if en { "" } else { "?lang=en" },
+        t: if en { &PROC_EN } else { &PROC_JA },
+        rules: s
+            .registry
+            .catalogs()
+            .scheme
+            .procurement
+            .iter()
+            .map(|r| (r.id.clone(), format!("{} — {}", r.name.get(lang), r.minimum_level.mark()), r.id == selected))
+            .collect(),
+        items: form.map(|f| f.items.clone()).unwrap_or_default(),
+        error,
+        checked: result.is_some(),
+        summary: result
+            .as_ref()
+            .map(|r| {
+                if en {
+                    format!("{} of {} lines OK (minimum {})", r.ok, r.total, r.minimum_level)
+                } else {
+                    format!("{}行中{}行が可（必要なレベル：{}）", r.total, r.ok, r.minimum_level)
+                }
+            })
+            .unwrap_or_default(),
+        lines: result.map(|r| r.lines).unwrap_or_default(),
+    };
+    match page.render() {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(e) => render_error(e),
+    }
+}
+
+/// `GET /procurement`: the form.
+pub(crate) async fn procurement_form(State(s): State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    procurement_page(&s, q.lang.as_deref() == Some("en"), None, None, String::new())
+}
+
+/// `POST /procurement`: the result as a page, or as CSV.
+pub(crate) async fn procurement_submit(
+    State(s): State<AppState>,
+    Query(q): Query<LangQuery>,
+    axum::Form(form): axum::Form<ProcurementForm>,
+) -> Response {
+    let en = q.lang.as_deref() == Some("en");
+    match crate::api::run_procurement(&s, &form.importance, &form.items).await {
+        Ok(result) if form.format == "csv" => {
+            let mut r = crate::api::procurement_csv(&result).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+            r.headers_mut().insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"procurement-check.csv\""),
+            );
+            r
+        }
+        Ok(result) => procurement_page(&s, en, Some(&form), Some(result), String::new()),
+        Err(e) => procurement_page(&s, en, Some(&form), None, e.detail),
+    }
+}

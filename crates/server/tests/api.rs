@@ -611,6 +611,7 @@ async fn every_route_is_in_the_openapi_document_and_headers_are_set() {
         "POST /api/v1/labels/{label_id}/changes",
         "POST /api/v1/labels/{label_id}/renewals",
         "PUT /api/v1/labels/{label_id}/security-info",
+        "POST /api/v1/procurement/check",
     ];
     want.sort();
     assert_eq!(got, want);
@@ -913,4 +914,133 @@ async fn home_search_and_did_you_mean() {
     assert_eq!(s, StatusCode::OK);
     assert!(!esc.contains("<script>"));
     assert!(esc.contains("0件"));
+}
+
+/// Grants a label for the example with other model numbers and options.
+async fn grant_variant(srv: &Server, models: &str, extra_top: &str) -> String {
+    let body = EXAMPLE_CHECKLIST
+        .replacen("model_numbers = [\"HC-200\", \"HC-200W\"]", &format!("model_numbers = [{models}]"), 1)
+        .replacen("[criteria]", &format!("{extra_top}\n[criteria]"), 1);
+    let (s, app) = srv.submit(&srv.vendor, &body).await;
+    assert_eq!(s, StatusCode::CREATED, "{app}");
+    let id = app["id"].as_str().unwrap();
+    srv.post(&srv.liaison, &format!("/api/v1/applications/{id}/inquiry"), json!({"outcome": "cleared"})).await;
+    let (s, l) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    l["id"].as_str().unwrap().to_string()
+}
+
+/// A buyer's list against the levels the policy requires by system importance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn procurement_check_api_and_page() {
+    let srv = start(sqlite().await).await;
+    let valid = grant_variant(&srv, "\"HC-200\", \"HC-200W\"", "").await;
+    let revoked = grant_variant(&srv, "\"RV-1\"", "").await;
+    srv.post(
+        &srv.reviewer,
+        &format!("/api/v1/labels/{revoked}/revoke"),
+        json!({"ground": "false_application", "statement": "x"}),
+    )
+    .await;
+    let _expiring = grant_variant(&srv, "\"EX-1\"", "requested_validity_months = 1").await;
+    srv.clock.set_date(date(2027, 2, 1));
+    let mut typo = valid.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'A' { 'B' } else { 'A' });
+    let list =
+        format!("model_number,qty\nHC-200,3\nhc-200w,1\n{valid}\nRV-1\nEX-1\nNOPE-1\n{typo}\n=HYPERLINK(\"x\")\n");
+    let check = |importance: &str, accept: &str| {
+        srv.client
+            .post(srv.url(&format!("/api/v1/procurement/check?importance={importance}")))
+            .header("content-type", "text/csv")
+            .header("accept", accept)
+            .body(list.clone())
+            .send()
+    };
+    let r = check("government-low", "application/json").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["minimum_level"], "star-1");
+    let reasons: Vec<(&str, &str)> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["input"].as_str().unwrap(), l["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("HC-200", "ok"),
+            ("hc-200w", "ok"),
+            (valid.as_str(), "ok"),
+            ("RV-1", "revoked"),
+            ("EX-1", "expired"),
+            ("NOPE-1", "no-label"),
+            (typo.as_str(), "mistyped-label-id"),
+            ("=HYPERLINK(\"x\")", "no-label"),
+        ]
+    );
+    assert!(v["lines"][6]["detail"].as_str().unwrap().contains(&valid), "did-you-mean missing");
+    assert_eq!((v["total"].as_u64(), v["ok"].as_u64()), (Some(8), Some(3)));
+    assert_eq!(v["lines"][0]["line"], 2, "line numbers count the header");
+
+    let high: Value = check("government-high-medium", "application/json").await.unwrap().json().await.unwrap();
+    assert_eq!(high["lines"][0]["reason"], "level-too-low");
+    assert_eq!(high["ok"], 0);
+
+    let csv = check("government-low", "text/csv").await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("line,input,ok,label,level,status,reason,detail\r\n"));
+    assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "a formula reached the CSV: {csv}");
+
+    for (importance, ct, body, want) in [
+        ("nope", "text/csv", "HC-200".to_string(), 400),
+        ("government-low", "application/json", "HC-200".to_string(), 415),
+        ("government-low", "text/csv", "\n\n".to_string(), 422),
+        ("government-low", "text/csv", "X\n".repeat(5_001), 422),
+    ] {
+        let r = srv
+            .client
+            .post(srv.url(&format!("/api/v1/procurement/check?importance={importance}")))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), want, "{importance} {ct}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+    }
+
+    // The page: a form, the result table, and the CSV download.
+    let (s, form, _) = page(&srv, "/procurement").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(form.contains("調達リストの確認") && form.contains("<textarea"));
+    let r = srv
+        .client
+        .post(srv.url("/procurement?lang=en"))
+        .form(&[("importance", "government-low"), ("items", list.as_str()), ("format", "html")])
+        .send()
+        .await
+        .unwrap();
+    let body = r.text().await.unwrap();
+    assert!(body.contains("3 of 8 lines OK"), "{body}");
+    assert!(body.contains(&format!("href=\"/labels/{valid}?lang=en\"")));
+    let r = srv
+        .client
+        .post(srv.url("/procurement"))
+        .form(&[("importance", "government-low"), ("items", "HC-200"), ("format", "csv")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"procurement-check.csv\"");
+    let r = srv
+        .client
+        .post(srv.url("/procurement"))
+        .form(&[("importance", "bogus"), ("items", "HC-200")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("role=\"alert\""));
 }

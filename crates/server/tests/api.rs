@@ -1044,3 +1044,64 @@ async fn procurement_check_api_and_page() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("role=\"alert\""));
 }
+
+/// Open data: every label, across several storage pages, as JSON and CSV.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn open_data_streams_every_label() {
+    use starmark_registry::event::{Event, EventKind, NewEvent, Subject};
+    use starmark_registry::label_id::LabelId;
+    use starmark_registry::model::{PublicRecord, apply_label};
+    use starmark_registry::store::{Commit, Write};
+    let srv = start(sqlite().await).await;
+    let (s, empty, _) = page(&srv, "/open-data/labels.json").await;
+    assert_eq!(s, StatusCode::OK);
+    let v: Value = serde_json::from_str(&empty).unwrap();
+    assert_eq!(v["labels"].as_array().unwrap().len(), 0);
+
+    let checklist = starmark_checklist::parse(EXAMPLE_CHECKLIST.as_bytes(), None).unwrap().checklist;
+    let mut commit = Commit::default();
+    for i in 1..=1_001u32 {
+        let id = LabelId::new(starmark_criteria::Level::Star1, 2025, i);
+        let mut public = PublicRecord::from_checklist(&checklist);
+        if i == 7 {
+            public.product_name.ja = Some("=HYPERLINK(\"http://x\")".into());
+        }
+        let ev = NewEvent {
+            at: jiff::Timestamp::now(),
+            actor: starmark_registry::auth::Actor::system(),
+            subject: Subject::Label(id),
+            reason: None,
+            kind: EventKind::LabelGranted {
+                application: format!("app_{i}"),
+                vendor: "org".into(),
+                level: starmark_criteria::Level::Star1,
+                criteria: starmark_criteria::VersionRef { catalog: "star-1".into(), version: "1.1".into() },
+                category: None,
+                issued_on: date(2025, 6, 1),
+                expires_on: date(2027, 5, 31),
+                public,
+                report: None,
+            },
+        };
+        let state = apply_label(None, &Event { seq: 0, event: ev.clone() }).unwrap();
+        commit.events.push(ev);
+        commit.labels.push(Write { state, expected: None });
+    }
+    srv.store.commit(commit).await.unwrap();
+
+    let (_, json_text, headers) = page(&srv, "/open-data/labels.json").await;
+    assert_eq!(headers["content-type"], "application/json");
+    let v: Value = serde_json::from_str(&json_text).unwrap();
+    let labels = v["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 1_001);
+    let mut ids: Vec<&str> = labels.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 1_001, "a label appears twice across pages");
+    assert!(labels.iter().all(|l| l.get("vendor").is_none() && l["product"].get("country_of_manufacture").is_none()));
+
+    let (_, csv, headers) = page(&srv, "/open-data/labels.csv").await;
+    assert_eq!(headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(csv.lines().count(), 1_002);
+    assert!(csv.starts_with("label_id,level,"));
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "a formula reached the CSV");
+}

@@ -84,7 +84,10 @@ async fn start_with(backend: (Arc<dyn Store>, Option<tempfile::TempDir>), catalo
     }));
     Server {
         base,
-        client: reqwest::Client::new(),
+        // A refused request's body may go unread, and the server then closes
+        // the connection; a pooled client reusing it would see the close
+        // instead of its next answer. Every request gets its own connection.
+        client: reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap(),
         clock,
         store,
         vendor,

@@ -406,6 +406,17 @@ impl Store for PgStore {
             .collect()
     }
 
+    async fn recent_label_events(&self, limit: u32) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query("SELECT seq, body FROM events WHERE subject_type = 'label' ORDER BY seq DESC LIMIT $1")
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.iter()
+            .map(|r| decode_event(r.try_get("seq").map_err(err)?, r.try_get::<&str, _>("body").map_err(err)?))
+            .collect()
+    }
+
     async fn events(&self, after: i64, limit: u32) -> Result<Vec<Event>, StoreError> {
         let rows = sqlx::query("SELECT seq, body FROM events WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(after)

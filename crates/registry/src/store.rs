@@ -122,6 +122,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// One subject's events, oldest first.
     async fn events_of(&self, subject: &Subject) -> Result<Vec<Event>, StoreError>;
+    /// The newest `limit` label events, newest first (for the public feed).
+    async fn recent_label_events(&self, limit: u32) -> Result<Vec<Event>, StoreError>;
     /// The log after position `after`, oldest first, at most `limit`.
     async fn events(&self, after: i64, limit: u32) -> Result<Vec<Event>, StoreError>;
 }

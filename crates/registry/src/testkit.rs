@@ -191,6 +191,12 @@ pub async fn lifecycle(store: Arc<dyn Store>) {
 
     let events = r.label_events(label.id).await.unwrap();
     let history: Vec<&str> = events.iter().map(|e| e.event.kind.name()).collect();
+    let recent = store.recent_label_events(2).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|e| e.event.kind.name()).collect::<Vec<_>>(),
+        ["change_reported", "security_info_updated"],
+        "newest first"
+    );
     assert_eq!(history, ["label_granted", "security_info_updated", "change_reported"]);
 
     // The projections are exactly what the log replays to.

@@ -136,3 +136,136 @@ pub(crate) async fn labels_json(State(s): State<AppState>) -> Response {
 pub(crate) async fn labels_csv(State(s): State<AppState>) -> Response {
     respond(labels_stream(s, Format::Csv), "text/csv; charset=utf-8")
 }
+
+struct FeedEntry {
+    seq: i64,
+    at: String,
+    label: String,
+    title: String,
+    summary: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "feed.xml")]
+struct Feed {
+    lang: &'static str,
+    title: &'static str,
+    author: String,
+    base: String,
+    updated: String,
+    entries: Vec<FeedEntry>,
+}
+
+/// `GET /feed.atom`: the newest 100 label status changes.
+pub(crate) async fn feed(State(s): State<AppState>) -> Response {
+    use askama::Template;
+    use starmark_registry::event::{EventKind, Subject};
+    let events = match s.registry.store().recent_label_events(100).await {
+        Ok(e) => e,
+        Err(e) => return crate::problem::ApiError::from(starmark_registry::RegistryError::from(e)).into_response(),
+    };
+    let entries: Vec<FeedEntry> = events
+        .iter()
+        .filter_map(|e| {
+            let Subject::Label(id) = &e.event.subject else { return None };
+            let (what, summary) = match &e.event.kind {
+                EventKind::LabelGranted { public, expires_on, .. } => (
+                    "granted",
+                    format!(
+                        "{} — valid through {expires_on}",
+                        public.product_name.en.clone().or_else(|| public.product_name.ja.clone()).unwrap_or_default()
+                    ),
+                ),
+                EventKind::LabelRenewed { expires_on, .. } => ("renewed", format!("valid through {expires_on}")),
+                EventKind::LabelRevoked { ground, statement } => ("revoked", format!("{ground}: {statement}")),
+                EventKind::ChangeReported { description } => {
+                    ("revoked", format!("specification_changed: {description}"))
+                }
+                EventKind::LabelExpired { on } => ("expired", format!("expired after {on}")),
+                EventKind::SecurityInfoUpdated { .. } => ("security information updated", String::new()),
+                _ => return None,
+            };
+            Some(FeedEntry {
+                seq: e.seq,
+                at: e.event.at.to_string(),
+                label: id.to_string(),
+                title: format!("{id} {what}"),
+                summary,
+            })
+        })
+        .collect();
+    let feed = Feed {
+        lang: "en",
+        title: "JC-STAR label status changes",
+        author: s.registry.catalogs().scheme.scheme.owner.get(starmark_criteria::Lang::En).to_string(),
+        base: s.public_base_url.trim_end_matches('/').to_string(),
+        updated: entries.first().map(|e| e.at.clone()).unwrap_or_else(|| jiff::Timestamp::UNIX_EPOCH.to_string()),
+        entries,
+    };
+    match feed.render() {
+        Ok(b) => {
+            let mut r = b.into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/atom+xml; charset=utf-8"));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "feed failed");
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "feed could not be rendered").into_response()
+        }
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "open_data.html")]
+struct OpenDataPage {
+    lang: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    json: &'static str,
+    csv: &'static str,
+    feed: &'static str,
+    api: &'static str,
+}
+
+/// `GET /open-data`: what is published and where.
+pub(crate) async fn page(
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    use askama::Template;
+    let en = q.get("lang").is_some_and(|l| l == "en");
+    let p = if en {
+        OpenDataPage {
+            lang: "en",
+            title: "Open data",
+            intro: "Every label's public record, free to reuse. Files are generated on request and reflect the registry at that moment.",
+            json: "All labels as JSON (the same fields as the API's label record).",
+            csv: "All labels as CSV, one row per label (UTF-8; cells that would start a spreadsheet formula are prefixed with ').",
+            feed: "Atom feed of the newest 100 status changes (granted, renewed, revoked, expired).",
+            api: "The JSON API's OpenAPI document.",
+        }
+    } else {
+        OpenDataPage {
+            lang: "ja",
+            title: "オープンデータ",
+            intro: "全ラベルの公開情報を自由に再利用できます。ファイルは要求時に生成され、その時点の登録内容を表します。",
+            json: "全ラベル（JSON。APIのラベル情報と同じ項目）",
+            csv: "全ラベル（CSV、1行1ラベル、UTF-8。表計算の数式になりうるセルには ' を付けています）",
+            feed: "最新100件の状態変化（付与・更新・取消し・期限切れ）のAtomフィード",
+            api: "JSON APIのOpenAPI文書",
+        }
+    };
+    match p.render() {
+        Ok(b) => {
+            let mut r = b.into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            r.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
+            );
+            r
+        }
+        Err(_) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response(),
+    }
+}

@@ -1108,3 +1108,40 @@ async fn open_data_streams_every_label() {
     assert!(csv.starts_with("label_id,level,"));
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "a formula reached the CSV");
 }
+
+/// The Atom feed of status changes (escaped), and the open-data page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn atom_feed_and_open_data_page() {
+    let srv = start(sqlite().await).await;
+    let hostile = grant_variant(&srv, "\"FD-1\"", "").await;
+    let body = EXAMPLE_CHECKLIST.replacen("en = \"Home Camera HC-200\"", "en = \"Cam <script>x</script> & co\"", 1);
+    let (_, app) = srv.submit(&srv.vendor, &body).await;
+    let id = app["id"].as_str().unwrap();
+    srv.post(&srv.liaison, &format!("/api/v1/applications/{id}/inquiry"), json!({"outcome": "cleared"})).await;
+    let (_, l) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    let escaped_label = l["id"].as_str().unwrap().to_string();
+    srv.post(
+        &srv.reviewer,
+        &format!("/api/v1/labels/{hostile}/revoke"),
+        json!({"ground": "false_application", "statement": "a < b"}),
+    )
+    .await;
+
+    let (s, feed, headers) = page(&srv, "/feed.atom").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/atom+xml; charset=utf-8");
+    assert!(feed.starts_with("<?xml"));
+    assert_eq!(feed.matches("<entry>").count(), 3);
+    assert!(feed.find(&format!("{hostile} revoked")) < feed.find(&format!("{escaped_label} granted")), "newest first");
+    assert!(
+        !feed.contains("<script>") && !feed.contains("a < b") && !feed.contains("& co"),
+        "unescaped text in the feed: {feed}"
+    );
+    assert!(feed.contains(&format!("<link href=\"{}/labels/{escaped_label}\"/>", srv.base)));
+
+    let (s, ja, _) = page(&srv, "/open-data").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ja.contains("オープンデータ") && ja.contains("/open-data/labels.csv") && ja.contains("/feed.atom"));
+    let (_, en, _) = page(&srv, "/open-data?lang=en").await;
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Open data"));
+}

@@ -18,8 +18,8 @@ use starmark_registry::event::{Event, Subject};
 use starmark_registry::label_id::LabelId;
 use starmark_registry::model::{ApplicationState, LabelState, LabelStatus};
 use starmark_registry::store::{
-    Commit, Idempotency, LabelQuery, Page, Store, StoreError, Versioned, decode_event, decode_state, encode_event,
-    encode_state, like_pattern, search_text,
+    Commit, Idempotency, LabelQuery, LabelStats, Page, Store, StoreError, Versioned, decode_event, decode_state,
+    encode_event, encode_state, like_pattern, search_text,
 };
 
 #[derive(Debug, Clone)]
@@ -404,6 +404,43 @@ impl Store for PgStore {
         rows.iter()
             .map(|r| decode_event(r.try_get("seq").map_err(err)?, r.try_get::<&str, _>("body").map_err(err)?))
             .collect()
+    }
+
+    async fn label_stats(&self, today: Date) -> Result<LabelStats, StoreError> {
+        let today = today.to_string();
+        let rows = sqlx::query(
+            "SELECT level, \
+               SUM(CASE WHEN NOT revoked AND expires_on >= $1 THEN 1 ELSE 0 END) AS valid, \
+               SUM(CASE WHEN NOT revoked AND expires_on < $1 THEN 1 ELSE 0 END) AS expired, \
+               SUM(CASE WHEN revoked THEN 1 ELSE 0 END) AS revoked \
+             FROM labels GROUP BY level ORDER BY level",
+        )
+        .bind(&today)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        let n = |r: &sqlx::postgres::PgRow, k: &str| -> Result<u64, StoreError> {
+            Ok(u64::try_from(r.try_get::<i64, _>(k).map_err(err)?).unwrap_or(0))
+        };
+        let mut stats = LabelStats::default();
+        for r in &rows {
+            stats.by_level.push((r.try_get("level").map_err(err)?, n(r, "valid")?, n(r, "expired")?, n(r, "revoked")?));
+        }
+        let rows = sqlx::query("SELECT COALESCE(category, '') AS category, COUNT(*) AS n FROM labels GROUP BY COALESCE(category, '') ORDER BY 1")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        for r in &rows {
+            stats.by_category.push((r.try_get("category").map_err(err)?, n(r, "n")?));
+        }
+        let rows = sqlx::query("SELECT substr(at, 1, 7) AS month, COUNT(*) AS n FROM events WHERE kind = 'label_granted' GROUP BY substr(at, 1, 7) ORDER BY 1")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        for r in &rows {
+            stats.granted_by_month.push((r.try_get("month").map_err(err)?, n(r, "n")?));
+        }
+        Ok(stats)
     }
 
     async fn recent_label_events(&self, limit: u32) -> Result<Vec<Event>, StoreError> {

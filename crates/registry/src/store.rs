@@ -86,6 +86,17 @@ pub enum Idempotency {
     Mismatch,
 }
 
+/// Counts for the statistics page.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelStats {
+    /// (level id, valid, expired, revoked)
+    pub by_level: Vec<(String, u64, u64, u64)>,
+    /// (category id, or "" for none; labels)
+    pub by_category: Vec<(String, u64)>,
+    /// (YYYY-MM of the grant, UTC; labels granted)
+    pub granted_by_month: Vec<(String, u64)>,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// A cheap round trip to the database.
@@ -122,6 +133,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// One subject's events, oldest first.
     async fn events_of(&self, subject: &Subject) -> Result<Vec<Event>, StoreError>;
+    /// Label counts by level and status (as of `today`), by category, and
+    /// grants by month.
+    async fn label_stats(&self, today: Date) -> Result<LabelStats, StoreError>;
     /// The newest `limit` label events, newest first (for the public feed).
     async fn recent_label_events(&self, limit: u32) -> Result<Vec<Event>, StoreError>;
     /// The log after position `after`, oldest first, at most `limit`.

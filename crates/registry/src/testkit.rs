@@ -235,6 +235,11 @@ pub async fn expiry_and_renewal(store: Arc<dyn Store>) {
     );
     assert_eq!(r.labels(LabelQuery { status: Some(LabelStatus::Expired), ..query(None) }).await.unwrap().total, 1);
     assert_eq!(r.labels(LabelQuery { status: Some(LabelStatus::Valid), ..query(None) }).await.unwrap().total, 0);
+    let stats = store.label_stats(date(2027, 5, 27)).await.unwrap();
+    assert_eq!(stats.by_level, vec![("star-1".to_string(), 0, 1, 0)]);
+    assert_eq!(stats.by_category, vec![(String::new(), 1)]);
+    assert_eq!(stats.granted_by_month.iter().map(|(_, n)| n).sum::<u64>(), 1);
+    assert_eq!(store.label_stats(date(2027, 5, 26)).await.unwrap().by_level, vec![("star-1".to_string(), 1, 0, 0)]);
     assert_eq!(r.record_expiries().await.unwrap(), 1);
     assert_eq!(r.record_expiries().await.unwrap(), 0, "an expiry is recorded once");
 

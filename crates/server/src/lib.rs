@@ -55,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .route("/labels/{label_id}/qr.png", axum::routing::get(pages::qr_png))
         .route("/static/starmark.css", axum::routing::get(pages::stylesheet))
         .route("/open-data", axum::routing::get(open_data::page))
+        .route("/statistics", axum::routing::get(pages::statistics))
         .route("/feed.atom", axum::routing::get(open_data::feed))
         .route("/open-data/labels.json", axum::routing::get(open_data::labels_json))
         .route("/open-data/labels.csv", axum::routing::get(open_data::labels_csv))

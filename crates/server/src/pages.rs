@@ -936,3 +936,129 @@ pub(crate) async fn procurement_submit(
         Err(e) => procurement_page(&s, en, Some(&form), None, e.detail),
     }
 }
+
+pub(crate) struct Bar {
+    label: String,
+    y: u32,
+    w1: u32,
+    w2: u32,
+    w3: u32,
+}
+
+#[derive(Template)]
+#[template(path = "statistics.html")]
+pub(crate) struct StatisticsPage {
+    lang: &'static str,
+    lang_query: &'static str,
+    other_lang: &'static str,
+    other_lang_query: &'static str,
+    other_lang_name: &'static str,
+    site: &'static str,
+    title: &'static str,
+    as_of: String,
+    by_level_title: &'static str,
+    by_category_title: &'static str,
+    by_month_title: &'static str,
+    level_col: &'static str,
+    category_col: &'static str,
+    month_col: &'static str,
+    labels_col: &'static str,
+    valid: &'static str,
+    expired: &'static str,
+    revoked: &'static str,
+    level_bars: Vec<Bar>,
+    level_height: u32,
+    level_rows: Vec<(String, u64, u64, u64)>,
+    category_rows: Vec<(String, u64)>,
+    month_bars: Vec<Bar>,
+    month_height: u32,
+    month_rows: Vec<(String, u64)>,
+}
+
+/// Width in the 320-unit chart area for `n` of `max`.
+fn width(n: u64, max: u64) -> u32 {
+    if max == 0 { 0 } else { u32::try_from(n.saturating_mul(320) / max).unwrap_or(320) }
+}
+
+/// `GET /statistics`: labels by level and status, by category, grants per month.
+pub(crate) async fn statistics(State(s): State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    let en = q.lang.as_deref() == Some("en");
+    let lang = if en { Lang::En } else { Lang::Ja };
+    let t = if en { &EN } else { &JA };
+    let today = s.registry.today();
+    let stats = match s.registry.store().label_stats(today).await {
+        Ok(st) => st,
+        Err(e) => return crate::problem::ApiError::from(starmark_registry::RegistryError::from(e)).into_response(),
+    };
+    let catalogs = s.registry.catalogs();
+    let level_name = |id: &str| {
+        id.parse::<starmark_criteria::Level>().map(|l| l.mark().to_string()).unwrap_or_else(|_| id.to_string())
+    };
+    let max_level = stats.by_level.iter().map(|(_, a, b, c)| a + b + c).max().unwrap_or(0);
+    let level_bars: Vec<Bar> = stats
+        .by_level
+        .iter()
+        .zip(0u32..)
+        .map(|((l, v, e, r), i)| Bar {
+            label: level_name(l),
+            y: i * 24,
+            w1: width(*v, max_level),
+            w2: width(*e, max_level),
+            w3: width(*r, max_level),
+        })
+        .collect();
+    let max_month = stats.granted_by_month.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let month_bars: Vec<Bar> = stats
+        .granted_by_month
+        .iter()
+        .zip(0u32..)
+        .map(|((m, n), i)| Bar { label: m.clone(), y: i * 24, w1: width(*n, max_month), w2: 0, w3: 0 })
+        .collect();
+    let none = if en { "(none: STAR-1)" } else { "（なし：★1）" };
+    let page = StatisticsPage {
+        lang: if en { "en" } else { "ja" },
+        lang_query: if en { "?lang=en" } else { "" },
+        other_lang: if en { "ja" } else { "en" },
+        other_lang_query: if en { "" } else { "?lang=en" },
+        other_lang_name: t.other_lang_name,
+        site: t.site,
+        title: if en { "Statistics" } else { "統計" },
+        as_of: if en { format!("As of {today}.") } else { format!("{today} 時点") },
+        by_level_title: if en { "Labels by level and status" } else { "レベル別・状態別のラベル数" },
+        by_category_title: if en { "Labels by product category" } else { "製品類型別のラベル数" },
+        by_month_title: if en { "Labels granted per month (UTC)" } else { "月別のラベル付与数（UTC）" },
+        level_col: t.level,
+        category_col: t.category,
+        month_col: if en { "Month" } else { "月" },
+        labels_col: if en { "Labels" } else { "ラベル数" },
+        valid: t.valid,
+        expired: t.expired,
+        revoked: t.revoked,
+        level_height: u32::try_from(level_bars.len()).unwrap_or(0) * 24 + 4,
+        level_bars,
+        level_rows: stats.by_level.iter().map(|(l, v, e, r)| (level_name(l), *v, *e, *r)).collect(),
+        category_rows: stats
+            .by_category
+            .iter()
+            .map(|(c, n)| {
+                let name = if c.is_empty() {
+                    none.to_string()
+                } else {
+                    catalogs
+                        .scheme
+                        .product_category(c)
+                        .map(|pc| pc.name.get(lang).to_string())
+                        .unwrap_or_else(|| c.clone())
+                };
+                (name, *n)
+            })
+            .collect(),
+        month_height: u32::try_from(month_bars.len()).unwrap_or(0) * 24 + 4,
+        month_bars,
+        month_rows: stats.granted_by_month.clone(),
+    };
+    match page.render() {
+        Ok(b) => html(StatusCode::OK, b),
+        Err(e) => render_error(e),
+    }
+}

@@ -1145,3 +1145,25 @@ async fn atom_feed_and_open_data_page() {
     let (_, en, _) = page(&srv, "/open-data?lang=en").await;
     assert!(en.contains("<html lang=\"en\">") && en.contains("Open data"));
 }
+
+/// Statistics: charts with the numbers in tables too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn statistics_page() {
+    let srv = start(sqlite().await).await;
+    let a = grant_variant(&srv, "\"ST-1\"", "").await;
+    grant_variant(&srv, "\"ST-2\"", "").await;
+    srv.post(
+        &srv.reviewer,
+        &format!("/api/v1/labels/{a}/revoke"),
+        json!({"ground": "false_application", "statement": "x"}),
+    )
+    .await;
+    let (s, ja, _) = page(&srv, "/statistics").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ja.contains("<td>STAR-1</td><td>1</td><td>0</td><td>1</td>"), "{ja}");
+    assert!(ja.contains("（なし：★1）</td><td>2</td>"));
+    assert!(ja.contains("<td>2026-11</td><td>2</td>"));
+    assert_eq!(ja.matches("<svg role=\"img\"").count(), 2);
+    let (_, en, _) = page(&srv, "/statistics?lang=en").await;
+    assert!(en.contains("Labels by level and status") && en.contains("<html lang=\"en\">"));
+}

@@ -977,7 +977,7 @@ pub(crate) struct StatisticsPage {
 
 /// Width in the 320-unit chart area for `n` of `max`.
 fn width(n: u64, max: u64) -> u32 {
-    if max == 0 { 0 } else { u32::try_from(n.saturating_mul(320) / max).unwrap_or(320) }
+    n.saturating_mul(320).checked_div(max).map_or(0, |w| u32::try_from(w).unwrap_or(320))
 }
 
 /// `GET /statistics`: labels by level and status, by category, grants per month.

@@ -576,6 +576,8 @@ pub(crate) struct HomeStrings {
     did_you_mean: &'static str,
     prev: &'static str,
     next: &'static str,
+    first_run_title: &'static str,
+    first_run: &'static str,
 }
 
 const HOME_JA: HomeStrings = HomeStrings {
@@ -594,6 +596,8 @@ const HOME_JA: HomeStrings = HomeStrings {
     did_you_mean: "入力したラベル識別番号はチェック文字が一致しません。次の番号ではありませんか：",
     prev: "前へ",
     next: "次へ",
+    first_run_title: "まだラベルがありません",
+    first_run: "この登録簿にはまだラベルがありません。運用者は、サーバーの計算機で次のコマンドにより最初の組織とAPIトークンを作成してください（トークンは一度だけ表示されます）。",
 };
 
 const HOME_EN: HomeStrings = HomeStrings {
@@ -612,6 +616,8 @@ const HOME_EN: HomeStrings = HomeStrings {
     did_you_mean: "The label ID you typed has a wrong check character. Did you mean:",
     prev: "Previous",
     next: "Next",
+    first_run_title: "No labels yet",
+    first_run: "This registry holds no labels yet. Operators: on the server's machine, create the first organizations and API tokens with these commands (a token is shown once).",
 };
 
 pub(crate) struct ResultLine {
@@ -637,6 +643,7 @@ pub(crate) struct HomePage<'a> {
     statuses: Vec<(String, String, bool)>,
     categories: Vec<(String, String, bool)>,
     did_you_mean: Vec<String>,
+    empty_registry: bool,
     searched: bool,
     count_text: String,
     results: Vec<ResultLine>,
@@ -750,6 +757,20 @@ pub(crate) async fn home(
         if v.is_empty() { "/".to_string() } else { format!("/?{}", v.join("&")) }
     };
     let pages = u32::try_from(total.div_ceil(u64::from(PER_PAGE))).unwrap_or(u32::MAX);
+    let empty_registry = !searched
+        && s.registry
+            .labels(starmark_registry::store::LabelQuery {
+                q: None,
+                level: None,
+                status: None,
+                category: None,
+                vendor: None,
+                today: s.registry.today(),
+                offset: 0,
+                limit: 1,
+            })
+            .await
+            .is_ok_and(|p| p.total == 0);
     let home = HomePage {
         lang: if en { "en" } else { "ja" },
         lang_query: if en { "?lang=en" } else { "" },
@@ -777,6 +798,7 @@ pub(crate) async fn home(
             .collect(),
         q,
         did_you_mean,
+        empty_registry,
         searched,
         count_text: if en { format!("{total} label(s)") } else { format!("{total}件") },
         results,

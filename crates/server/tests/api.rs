@@ -868,6 +868,9 @@ async fn product_page_renders_in_headless_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn home_search_and_did_you_mean() {
     let srv = start(sqlite().await).await;
+    // First run: an empty registry tells the operator how to begin.
+    let (_, first, _) = page(&srv, "/").await;
+    assert!(first.contains("class=\"first-run\"") && first.contains("starmark admin org add"), "{first}");
     let mut labels = Vec::new();
     for _ in 0..22 {
         let id = srv.cleared().await;
@@ -885,6 +888,7 @@ async fn home_search_and_did_you_mean() {
     assert_eq!(s, StatusCode::OK);
     assert!(home.contains("<html lang=\"ja\">") && home.contains("role=\"search\""));
     assert!(!home.contains("class=\"results\""), "no search, no results");
+    assert!(!home.contains("class=\"first-run\""), "the first-run hint stays once labels exist");
 
     let (_, p1, _) = page(&srv, "/?q=HC-200W").await;
     assert!(p1.contains("22件"), "{p1}");

@@ -6,6 +6,21 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// Percent-encodes a path segment or query value: everything but RFC 3986
+/// unreserved characters. (The server builds links with it; the CLI builds
+/// request paths.)
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// Text in Japanese and English.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Text {

@@ -96,8 +96,9 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
             }
             Command::Renew { label, file, client: c } => {
                 let cl = rc::Client::new(&c.registry, c.token)?;
-                let (s, v) =
-                    cl.post_checklist(&format!("/api/v1/labels/{}/renewals", path_segment(&label)), &file).await?;
+                let (s, v) = cl
+                    .post_checklist(&format!("/api/v1/labels/{}/renewals", starmark_api::percent_encode(&label)), &file)
+                    .await?;
                 let code = rc::report(s, &v, c.json, rc::application_summary)?;
                 Ok(if v["status"] == "returned" { ExitCode::from(1) } else { code })
             }
@@ -105,7 +106,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 let cl = rc::Client::new(&c.registry, c.token)?;
                 let (s, v) = cl
                     .post_json(
-                        &format!("/api/v1/labels/{}/changes", path_segment(&label)),
+                        &format!("/api/v1/labels/{}/changes", starmark_api::percent_encode(&label)),
                         json!({"description": description}),
                     )
                     .await?;
@@ -114,10 +115,12 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
             Command::Status { id, client: c } => {
                 let cl = rc::Client::new(&c.registry, c.token)?;
                 if id.starts_with("app_") {
-                    let (s, v) = cl.get(&format!("/api/v1/applications/{}", path_segment(&id)), true).await?;
+                    let (s, v) =
+                        cl.get(&format!("/api/v1/applications/{}", starmark_api::percent_encode(&id)), true).await?;
                     rc::report(s, &v, c.json, rc::application_summary)
                 } else {
-                    let (s, v) = cl.get(&format!("/api/v1/labels/{}", path_segment(&id)), false).await?;
+                    let (s, v) =
+                        cl.get(&format!("/api/v1/labels/{}", starmark_api::percent_encode(&id)), false).await?;
                     rc::report(s, &v, c.json, rc::label_summary)
                 }
             }
@@ -126,7 +129,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                     let cl = rc::Client::new(&c.registry, c.token)?;
                     let (s, v) = cl
                         .post_json(
-                            &format!("/api/v1/applications/{}/inquiry", path_segment(&application)),
+                            &format!("/api/v1/applications/{}/inquiry", starmark_api::percent_encode(&application)),
                             json!({"outcome": outcome, "note": note}),
                         )
                         .await?;
@@ -135,7 +138,10 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 OwnerCommand::Grant { application, client: c } => {
                     let cl = rc::Client::new(&c.registry, c.token)?;
                     let (s, v) = cl
-                        .post_json(&format!("/api/v1/applications/{}/grant", path_segment(&application)), json!({}))
+                        .post_json(
+                            &format!("/api/v1/applications/{}/grant", starmark_api::percent_encode(&application)),
+                            json!({}),
+                        )
                         .await?;
                     rc::report(s, &v, c.json, rc::label_summary)
                 }
@@ -143,7 +149,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                     let cl = rc::Client::new(&c.registry, c.token)?;
                     let (s, v) = cl
                         .post_json(
-                            &format!("/api/v1/applications/{}/refuse", path_segment(&application)),
+                            &format!("/api/v1/applications/{}/refuse", starmark_api::percent_encode(&application)),
                             json!({"reason": reason}),
                         )
                         .await?;
@@ -153,7 +159,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                     let cl = rc::Client::new(&c.registry, c.token)?;
                     let (s, v) = cl
                         .post_json(
-                            &format!("/api/v1/labels/{}/revoke", path_segment(&label)),
+                            &format!("/api/v1/labels/{}/revoke", starmark_api::percent_encode(&label)),
                             json!({"ground": ground, "statement": statement}),
                         )
                         .await?;
@@ -165,26 +171,17 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 let body: serde_json::Value =
                     serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
                 let cl = rc::Client::new(&c.registry, c.token)?;
-                let (s, v) =
-                    cl.post_json(&format!("/api/v1/applications/{}/report", path_segment(&application)), body).await?;
+                let (s, v) = cl
+                    .post_json(
+                        &format!("/api/v1/applications/{}/report", starmark_api::percent_encode(&application)),
+                        body,
+                    )
+                    .await?;
                 rc::report(s, &v, c.json, rc::application_summary)
             }
             Command::Criteria(_) | Command::Checklist(_) | Command::Map(_) => Ok(ExitCode::from(2)),
         }
     })
-}
-
-/// Percent-encodes an ID for use as one path segment.
-fn path_segment(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn out() -> std::io::StdoutLock<'static> {

@@ -64,11 +64,6 @@ impl ManualClock {
         self.set(scheme_tz().to_timestamp(day.at(12, 0, 0, 0)).unwrap_or(Timestamp::UNIX_EPOCH));
     }
 
-    /// The current reading, without going through the trait.
-    pub fn now_ts(&self) -> Timestamp {
-        self.0.lock().map(|g| *g).unwrap_or(Timestamp::UNIX_EPOCH)
-    }
-
     pub fn advance_days(&self, days: i64) {
         self.advance(SignedDuration::from_hours(24 * days));
     }

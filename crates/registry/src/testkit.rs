@@ -106,7 +106,7 @@ pub async fn store_basics(store: Arc<dyn Store>) {
     let before = store.events(0, 1000).await.unwrap().len();
     let stale = Commit {
         events: vec![NewEvent {
-            at: w.clock.now_ts(),
+            at: crate::clock::Clock::now(w.clock.as_ref()),
             actor: Actor::system(),
             subject: Subject::Application(app.id.clone()),
             reason: None,

@@ -514,11 +514,7 @@ pub(crate) async fn run_procurement(
 
 /// The result as CSV (for spreadsheet users).
 pub(crate) fn procurement_csv(r: &wire::ProcurementResult) -> String {
-    let q = |s: &str| {
-        // A leading =, +, - or @ would be a formula in a spreadsheet.
-        let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-        format!("\"{}\"", s.replace('"', "\"\""))
-    };
+    let q = crate::open_data::csv_cell;
     let mut out = String::from("line,input,ok,label,level,status,reason,detail\r\n");
     for l in &r.lines {
         out.push_str(&format!(

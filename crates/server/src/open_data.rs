@@ -22,7 +22,9 @@ enum Format {
 /// The CSV columns, in order.
 const CSV_HEADER: &str = "label_id,level,category,status,as_of,criteria_catalog,criteria_version,issued_on,renewed_on,expires_on,applicant_ja,applicant_en,product_name_ja,product_name_en,model_numbers,manufacturer,country_of_manufacture,product_url,evaluator_category,revocation_ground\r\n";
 
-fn csv_cell(s: &str) -> String {
+/// One CSV cell, quoted; a cell that a spreadsheet would read as a formula
+/// is prefixed with `'`.
+pub(crate) fn csv_cell(s: &str) -> String {
     // A leading =, +, - or @ would be a formula in a spreadsheet.
     let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
     format!("\"{}\"", s.replace('"', "\"\""))

@@ -651,19 +651,6 @@ pub(crate) struct HomePage<'a> {
     next_href: String,
 }
 
-/// Percent-encodes a query value.
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 const PER_PAGE: u32 = 20;
 
 /// Home and search: `GET /?q=&level=&status=&category=&page=&lang=`.
@@ -733,7 +720,7 @@ pub(crate) async fn home(
     let base_params = {
         let mut v = Vec::new();
         if !q.is_empty() {
-            v.push(format!("q={}", enc(&q)));
+            v.push(format!("q={}", starmark_api::percent_encode(&q)));
         }
         if let Some(l) = level {
             v.push(format!("level={}", l.id()));
@@ -742,7 +729,7 @@ pub(crate) async fn home(
             v.push(format!("status={}", st.id()));
         }
         if let Some(c) = &category {
-            v.push(format!("category={}", enc(c)));
+            v.push(format!("category={}", starmark_api::percent_encode(c)));
         }
         v
     };

@@ -3,10 +3,11 @@
 //! [`serve`] takes an already-bound listener and a shutdown signal, so
 //! tests bind `127.0.0.1:0` and talk to the real server. The JSON API lives
 //! in [`api`] (under `/api/v1`, documented at `/api/openapi.json`); public
-//! HTML pages arrive with the public-site work. Security headers and body
-//! limits come from middleware, errors are RFC 9457 problem documents.
+//! HTML pages are in [`pages`] and [`open_data`]. Security headers, caching
+//! validators ([`caching`]), compression and body limits come from middleware, errors are RFC 9457 problem documents.
 
 mod api;
+mod caching;
 mod extract;
 mod open_data;
 mod pages;
@@ -45,9 +46,11 @@ pub fn app(state: AppState) -> Router {
             async move { axum::Json(openapi.as_ref().clone()) }
         }
     };
-    Router::new()
-        .merge(api_router)
+    let hsts = state.public_base_url.starts_with("https://");
+    let api_router = api_router
         .route("/api/openapi.json", axum::routing::get(doc))
+        .layer(axum::middleware::from_fn(caching::api));
+    let public = Router::new()
         .route("/", axum::routing::get(pages::home))
         .route("/procurement", axum::routing::get(pages::procurement_form).post(pages::procurement_submit))
         .route("/labels/{label_id}", axum::routing::get(pages::label_page))
@@ -59,14 +62,25 @@ pub fn app(state: AppState) -> Router {
         .route("/feed.atom", axum::routing::get(open_data::feed))
         .route("/open-data/labels.json", axum::routing::get(open_data::labels_json))
         .route("/open-data/labels.csv", axum::routing::get(open_data::labels_csv))
+        .layer(axum::middleware::from_fn(caching::public));
+    let app = Router::new()
+        .merge(api_router)
+        .merge(public)
         .fallback(problem::not_found_fallback)
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
-        .layer(header_layer(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
         .layer(header_layer(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"))
+        .layer(tower_http::compression::CompressionLayer::new());
+    // HSTS only means something over TLS; a site served on plain HTTP (a
+    // demo on localhost) must not pin browsers to HTTPS for a year.
+    if hsts {
+        app.layer(header_layer(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
+    } else {
+        app
+    }
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -540,6 +540,7 @@ pub(crate) async fn qr_svg(State(s): State<AppState>, Path(id): Path<String>) ->
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
     let mut r = svg.into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
     r
 }
 
@@ -556,6 +557,7 @@ pub(crate) async fn qr_png(State(s): State<AppState>, Path(id): Path<String>) ->
     }
     let mut r = out.into_inner().into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
     r
 }
 

@@ -585,11 +585,12 @@ async fn every_route_is_in_the_openapi_document_and_headers_are_set() {
         "x-content-type-options",
         "content-security-policy",
         "x-frame-options",
-        "strict-transport-security",
         "referrer-policy",
     ] {
         assert!(r.headers().contains_key(h), "missing {h}");
     }
+    assert_eq!(r.headers()["cache-control"], "no-store", "API answers are never cached");
+    assert!(!r.headers().contains_key("strict-transport-security"), "no HSTS on a plain-HTTP site");
     let doc: Value = r.json().await.unwrap();
     let mut got: Vec<String> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -1170,4 +1171,77 @@ async fn statistics_page() {
     assert_eq!(ja.matches("<svg role=\"img\"").count(), 2);
     let (_, en, _) = page(&srv, "/statistics?lang=en").await;
     assert!(en.contains("Labels by level and status") && en.contains("<html lang=\"en\">"));
+}
+
+/// Public pages carry validators and freshness a CDN can use, answer
+/// `If-None-Match` with 304, are compressed on request, and the site sends
+/// HSTS only when its public address is HTTPS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn caching_compression_and_hsts() {
+    let srv = start(sqlite().await).await;
+    let id = srv.cleared().await;
+    let (_, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    let lid = label["id"].as_str().unwrap().to_string();
+    let path = format!("/labels/{lid}");
+    let (s, body, h) = page(&srv, &path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["cache-control"], "public, max-age=60");
+    let etag = h["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with("W/\"") && etag.len() == 36, "{etag}");
+
+    // Revalidation: the same tag gets 304 with no body; another gets the page.
+    let r = srv.client.get(srv.url(&path)).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(r.headers()["etag"], etag.as_str());
+    assert_eq!(r.headers()["cache-control"], "public, max-age=60");
+    assert!(r.bytes().await.unwrap().is_empty());
+    let r = srv.client.get(srv.url(&path)).header("if-none-match", "W/\"0000\"").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.text().await.unwrap(), body);
+
+    // A status change changes the page, so the old tag no longer matches.
+    srv.post(
+        &srv.reviewer,
+        &format!("/api/v1/labels/{lid}/revoke"),
+        json!({"ground": "false_application", "statement": "x"}),
+    )
+    .await;
+    let r = srv.client.get(srv.url(&path)).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_ne!(r.headers()["etag"], etag.as_str());
+
+    // Images depend only on the label ID and may be kept for a day.
+    let (_, _, qh) = page(&srv, &format!("{path}/qr.svg")).await;
+    assert_eq!(qh["cache-control"], "public, max-age=86400");
+    // Errors are not cached.
+    let (s, _, nh) = page(&srv, "/labels/STAR1-2026-999999Z").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert_eq!(nh["cache-control"], "no-store");
+
+    // Compression on request, none without.
+    let r = srv.client.get(srv.url(&path)).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let gz = r.bytes().await.unwrap();
+    assert!(gz.len() < body.len() / 2, "gzip {} of {}", gz.len(), body.len());
+    let r = srv.client.get(srv.url(&path)).header("accept-encoding", "br").send().await.unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+    let (_, _, plain) = page(&srv, &path).await;
+    assert!(!plain.contains_key("content-encoding"));
+
+    // Behind TLS (an https public address), HSTS is sent.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let registry = Registry::new(
+        srv.store.clone(),
+        Arc::new(CatalogSet::embedded().unwrap()),
+        srv.clock.clone(),
+    );
+    let state = AppState { registry: Arc::new(registry), public_base_url: "https://star.example".into() };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(starmark_server::serve(listener, state, async move {
+        let _ = rx.await;
+    }));
+    let r = srv.client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+    drop(tx);
 }

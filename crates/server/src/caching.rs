@@ -1,0 +1,104 @@
+//! HTTP caching of public pages: validators and freshness a CDN can rely on.
+//!
+//! Every successful `GET`/`HEAD` answer whose body is complete in memory
+//! (pages, QR codes, label artwork) gets a weak `ETag` computed from its
+//! bytes, and a request whose `If-None-Match` names it gets `304 Not
+//! Modified` without a body. The tag is weak because compression, applied
+//! outside this layer, changes the bytes but not the meaning (the same
+//! choice nginx makes when it compresses). Streamed answers (open data)
+//! pass through untouched: hashing them would mean buffering them.
+//!
+//! Freshness is short for pages, whose status can change at any moment
+//! (a revocation must reach buyers within a minute), and long for images
+//! that only depend on the label ID. Error answers are not cached.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+/// Largest body this layer hashes; larger complete bodies are passed on
+/// without a validator.
+const MAX_HASHED: usize = 8 * 1024 * 1024;
+
+/// `Cache-Control` of public HTML pages.
+pub(crate) const PAGE: &str = "public, max-age=60";
+/// `Cache-Control` of images that depend only on the label ID.
+pub(crate) const IMMUTABLE_IMAGE: &str = "public, max-age=86400";
+
+/// Adds `ETag`, answers `If-None-Match`, and sets a default
+/// `Cache-Control` on public answers (see the module docs).
+pub(crate) async fn public(req: Request, next: Next) -> Response {
+    let conditional = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let cacheable_method = matches!(*req.method(), Method::GET | Method::HEAD);
+    let mut res = next.run(req).await;
+    if !cacheable_method {
+        return res;
+    }
+    if !res.status().is_success() {
+        res.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+        return res;
+    }
+    res.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(PAGE));
+    let exact = axum::body::HttpBody::size_hint(res.body()).exact();
+    if exact.is_none_or(|n| n > MAX_HASHED as u64) || res.headers().contains_key(header::ETAG) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_HASHED).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "response body failed").into_response(),
+    };
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let Ok(etag) = HeaderValue::from_str(&format!("W/\"{hex}\"")) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    if conditional.as_ref().is_some_and(|c| matches(c, &etag)) {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        let h = not_modified.headers_mut();
+        h.insert(header::ETAG, etag);
+        for name in [header::CACHE_CONTROL, header::CONTENT_LOCATION, header::VARY] {
+            if let Some(v) = parts.headers.get(&name) {
+                h.insert(name, v.clone());
+            }
+        }
+        return not_modified;
+    }
+    parts.headers.insert(header::ETAG, etag);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison, as RFC
+/// 9110 §13.1.2 asks for this header; `*` matches any current answer).
+fn matches(if_none_match: &HeaderValue, etag: &HeaderValue) -> bool {
+    let Ok(list) = if_none_match.to_str() else { return false };
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let ours = etag.to_str().map(bare).unwrap_or_default();
+    list.split(',').any(|t| t.trim() == "*" || bare(t) == ours)
+}
+
+/// API answers carry authorised, changing data: never stored by caches.
+pub(crate) async fn api(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    res.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_comparison_and_lists() {
+        let ours = HeaderValue::from_static("W/\"abc\"");
+        assert!(matches(&HeaderValue::from_static("W/\"abc\""), &ours));
+        assert!(matches(&HeaderValue::from_static("\"abc\""), &ours));
+        assert!(matches(&HeaderValue::from_static("\"x\", W/\"abc\""), &ours));
+        assert!(matches(&HeaderValue::from_static("*"), &ours));
+        assert!(!matches(&HeaderValue::from_static("\"abcd\""), &ours));
+        assert!(!matches(&HeaderValue::from_static(""), &ours));
+    }
+}

@@ -138,13 +138,24 @@ fn run_plain(mut cmd: Command) -> Result<()> {
     Ok(())
 }
 
-/// Debian packages whose programs the tests run, by the program that must exist.
-const PACKAGES: &[(&str, &str)] = &[("zbarimg", "zbar-tools"), ("chromium", "chromium")];
+/// Debian packages the tests use, by a program on the PATH or an absolute
+/// file path that must exist once the package is installed.
+const PACKAGES: &[(&str, &str)] = &[
+    ("zbarimg", "zbar-tools"),
+    ("chromium", "chromium"),
+    ("rsvg-convert", "librsvg2-bin"),
+    // Japanese pages must render with real glyphs in the browser tests.
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
+];
+
+/// Whether `what` (a program name or an absolute path) is present.
+fn present(what: &str) -> bool {
+    if what.starts_with('/') { std::path::Path::new(what).exists() } else { quietly("which", &[what]) }
+}
 
 /// Installs any missing package (idempotent: nothing happens when all exist).
 fn ensure_packages() -> Result<()> {
-    let missing: Vec<&str> =
-        PACKAGES.iter().filter(|(bin, _)| !quietly("which", &[bin])).map(|(_, pkg)| *pkg).collect();
+    let missing: Vec<&str> = PACKAGES.iter().filter(|(what, _)| !present(what)).map(|(_, pkg)| *pkg).collect();
     if missing.is_empty() {
         return Ok(());
     }

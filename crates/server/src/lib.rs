@@ -7,6 +7,7 @@
 //! validators ([`caching`]), compression and body limits come from middleware, errors are RFC 9457 problem documents.
 
 mod api;
+mod artwork;
 mod caching;
 mod extract;
 mod open_data;
@@ -56,6 +57,8 @@ pub fn app(state: AppState) -> Router {
         .route("/labels/{label_id}", axum::routing::get(pages::label_page))
         .route("/labels/{label_id}/qr.svg", axum::routing::get(pages::qr_svg))
         .route("/labels/{label_id}/qr.png", axum::routing::get(pages::qr_png))
+        .route("/labels/{label_id}/label.svg", axum::routing::get(pages::label_svg))
+        .route("/labels/{label_id}/label.png", axum::routing::get(pages::label_png))
         .route("/static/starmark.css", axum::routing::get(pages::stylesheet))
         .route("/open-data", axum::routing::get(open_data::page))
         .route("/statistics", axum::routing::get(pages::statistics))

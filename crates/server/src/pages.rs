@@ -29,6 +29,9 @@ pub(crate) struct Strings {
     applicant: &'static str,
     evaluator_category: &'static str,
     qr_alt: &'static str,
+    artwork: &'static str,
+    artwork_small: &'static str,
+    artwork_large: &'static str,
     product_info: &'static str,
     product_name: &'static str,
     model_numbers: &'static str,
@@ -85,6 +88,9 @@ const JA: Strings = Strings {
     applicant: "ラベル申請者",
     evaluator_category: "評価者の区分",
     qr_alt: "このページのQRコード",
+    artwork: "印刷用ラベル",
+    artwork_small: "小 (幅20mm)",
+    artwork_large: "大 (幅45mm)",
     product_info: "製品情報",
     product_name: "製品名",
     model_numbers: "型番",
@@ -141,6 +147,9 @@ const EN: Strings = Strings {
     applicant: "Applicant",
     evaluator_category: "Evaluator category",
     qr_alt: "QR code of this page",
+    artwork: "Printable label",
+    artwork_small: "small (20 mm wide)",
+    artwork_large: "large (45 mm wide)",
     product_info: "Product information",
     product_name: "Product name",
     model_numbers: "Model numbers",
@@ -520,15 +529,75 @@ fn build<'a>(
     }
 }
 
-/// The QR code of a label's canonical URL, or the response that explains why not.
-async fn qr(s: &AppState, id: &str) -> Result<qrcode::QrCode, Box<Response>> {
+/// A label that exists and its canonical page URL, or the response that
+/// explains why not.
+async fn canonical(s: &AppState, id: &str) -> Result<(LabelId, String), Box<Response>> {
     let label: LabelId = id.parse().map_err(|e| Box::new(not_found(Lang::Ja, matches!(e, LabelIdError::Check(_)))))?;
     if s.registry.label(label).await.is_err() {
         return Err(Box::new(not_found(Lang::Ja, false)));
     }
-    let url = format!("{}/labels/{label}", s.public_base_url.trim_end_matches('/'));
+    Ok((label, format!("{}/labels/{label}", s.public_base_url.trim_end_matches('/'))))
+}
+
+/// The QR code of a label's canonical URL, or the response that explains why not.
+async fn qr(s: &AppState, id: &str) -> Result<qrcode::QrCode, Box<Response>> {
+    let (_, url) = canonical(s, id).await?;
     qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M)
         .map_err(|_| Box::new((StatusCode::INTERNAL_SERVER_ERROR, "QR encoding failed").into_response()))
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SizeQuery {
+    size: Option<String>,
+}
+
+/// The label artwork's SVG, or the response that explains why not.
+async fn artwork_svg(s: &AppState, id: &str, q: &SizeQuery) -> Result<(String, crate::artwork::Size), Box<Response>> {
+    let Some(size) = crate::artwork::Size::parse(q.size.as_deref()) else {
+        return Err(Box::new(
+            crate::problem::ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "invalid-query",
+                "size",
+                "size must be small (20 mm wide), medium (30 mm) or large (45 mm)",
+                "leave size out for medium",
+            )
+            .into_response(),
+        ));
+    };
+    let (label, url) = canonical(s, id).await?;
+    let svg = crate::artwork::svg(label, &url, size)
+        .ok_or_else(|| Box::new((StatusCode::INTERNAL_SERVER_ERROR, "QR encoding failed").into_response()))?;
+    Ok((svg, size))
+}
+
+/// Printable label artwork, SVG with outlined text: `?size=small|medium|large`.
+pub(crate) async fn label_svg(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<SizeQuery>) -> Response {
+    let (svg, _) = match artwork_svg(&s, &id, &q).await {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    let mut r = svg.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
+    r
+}
+
+/// The same artwork as a 600 dpi PNG.
+pub(crate) async fn label_png(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<SizeQuery>) -> Response {
+    let (svg, size) = match artwork_svg(&s, &id, &q).await {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
+    // Rasterizing takes a few milliseconds of CPU: off the async workers.
+    let png = match tokio::task::spawn_blocking(move || crate::artwork::png(&svg, size)).await {
+        Ok(Some(p)) => p,
+        _ => return (StatusCode::INTERNAL_SERVER_ERROR, "PNG rendering failed").into_response(),
+    };
+    let mut r = png.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
+    r
 }
 
 /// The QR code of a label's canonical page URL, as SVG.

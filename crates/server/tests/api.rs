@@ -1245,3 +1245,94 @@ async fn caching_compression_and_hsts() {
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
     drop(tx);
 }
+
+/// Where tests leave files for people to look at (screenshots, artwork):
+/// `target/artifacts` in the checkout, kept by CI.
+fn artifacts() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Decodes the QR code in a PNG file with zbarimg.
+fn zbar(png: &std::path::Path) -> String {
+    let out = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(png)
+        .output()
+        .unwrap_or_else(|e| panic!("zbarimg is required (Debian zbar-tools; `cargo xtask test` installs it): {e}"));
+    assert!(out.status.success(), "zbarimg could not decode {}", png.display());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Renders SVG to PNG with librsvg (Debian librsvg2-bin), a renderer
+/// independent of the one the server uses.
+fn rsvg(svg: &[u8], png: &std::path::Path) {
+    let src = png.with_extension("svg");
+    std::fs::write(&src, svg).unwrap();
+    let out = std::process::Command::new("rsvg-convert")
+        .args(["--dpi-x", "600", "--dpi-y", "600", "--background-color", "white", "-o"])
+        .arg(png)
+        .arg(&src)
+        .output()
+        .unwrap_or_else(|e| panic!("rsvg-convert is required (Debian librsvg2-bin; `cargo xtask test` installs it): {e}"));
+    assert!(out.status.success(), "rsvg-convert failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Every QR code the site makes (qr.svg, qr.png, and the label artwork at
+/// every size, SVG and PNG) decodes to exactly the canonical page URL, which
+/// comes from the configured public address, not from the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_qr_code_and_label_artwork_decodes_to_the_page_url() {
+    let srv = start(sqlite().await).await;
+    let id = srv.cleared().await;
+    let (_, label) = srv.post(&srv.reviewer, &format!("/api/v1/applications/{id}/grant"), json!({})).await;
+    let lid = label["id"].as_str().unwrap().to_string();
+    let want = format!("{}/labels/{lid}", srv.base);
+    let dir = tempfile::tempdir().unwrap();
+    let get = async |path: &str, ct: &str| {
+        let r = srv.client.get(srv.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        assert_eq!(r.headers()["content-type"], ct, "{path}");
+        r.bytes().await.unwrap()
+    };
+
+    let f = dir.path().join("qr.png");
+    std::fs::write(&f, get(&format!("/labels/{lid}/qr.png"), "image/png").await).unwrap();
+    assert_eq!(zbar(&f), want, "qr.png");
+    let f = dir.path().join("qr-svg.png");
+    rsvg(&get(&format!("/labels/{lid}/qr.svg"), "image/svg+xml").await, &f);
+    assert_eq!(zbar(&f), want, "qr.svg");
+
+    for (size, mm) in [("small", "20mm"), ("medium", "30mm"), ("large", "45mm")] {
+        let svg = get(&format!("/labels/{lid}/label.svg?size={size}"), "image/svg+xml").await;
+        let text = std::str::from_utf8(&svg).unwrap();
+        assert!(text.contains(&format!("width=\"{mm}\"")), "{size}: {text}");
+        assert!(text.contains(&format!("<title id=\"title\">STAR-1 {lid}</title>")), "the artwork says what it is");
+        assert!(!text.contains("<text"), "text is outlined for print");
+        let f = artifacts().join(format!("label-{size}-svg.png"));
+        rsvg(&svg, &f);
+        assert_eq!(zbar(&f), want, "label.svg?size={size}");
+
+        let png = get(&format!("/labels/{lid}/label.png?size={size}"), "image/png").await;
+        let f = artifacts().join(format!("label-{size}.png"));
+        std::fs::write(&f, &png).unwrap();
+        assert_eq!(zbar(&f), want, "label.png?size={size}");
+    }
+    // Medium is the default.
+    assert_eq!(
+        get(&format!("/labels/{lid}/label.svg"), "image/svg+xml").await,
+        get(&format!("/labels/{lid}/label.svg?size=medium"), "image/svg+xml").await
+    );
+
+    // Bad sizes and unknown or mistyped labels are refused clearly.
+    let r = srv.client.get(srv.url(&format!("/labels/{lid}/label.png?size=huge"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let p: Value = r.json().await.unwrap();
+    assert!(p["problems"][0]["message"].as_str().unwrap().contains("small (20 mm wide)"), "{p}");
+    let r = srv.client.get(srv.url("/labels/STAR1-2026-999999Z/label.svg")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let long = "A".repeat(10_000);
+    let r = srv.client.get(srv.url(&format!("/labels/{long}/label.png"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}

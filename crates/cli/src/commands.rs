@@ -60,12 +60,16 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         match cmd {
-            Command::Serve(a) => {
+            Command::Serve { server: a, demo } => {
                 tracing_subscriber::fmt()
                     .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
                     .with_writer(std::io::stderr)
                     .init();
-                rc::serve(&settings(&a)?, catalogs).await
+                if demo {
+                    rc::serve_demo(settings(&a)?, catalogs).await
+                } else {
+                    rc::serve(&settings(&a)?, catalogs).await
+                }
             }
             Command::Config(ConfigCommand::Check(a)) => {
                 let s = settings(&a)?;

@@ -35,8 +35,15 @@ enum Command {
     Checklist(ChecklistCommand),
     /// Show which requirements of another scheme a catalog covers, and the gaps.
     Map(MapArgs),
-    /// Run the registry (JSON API) until SIGTERM or Ctrl-C.
-    Serve(ServerArgs),
+    /// Run the registry (JSON API and public site) until SIGTERM or Ctrl-C.
+    Serve {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Start on a throw-away database filled with clearly marked example
+        /// vendors and labels in every status; it is deleted on exit.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Inspect the layered configuration.
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use starmark_criteria::CatalogSet;
 use starmark_registry::Registry;
 use starmark_registry::auth::{OrgKind, Role};
-use starmark_registry::clock::SystemClock;
+use starmark_registry::clock::{Clock, SystemClock};
 use starmark_registry::store::Store;
 
 use crate::config::{Settings, mask_url};
@@ -36,7 +36,43 @@ pub(crate) async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
 
 pub(crate) async fn serve(settings: &Settings, catalogs: CatalogSet) -> Result<ExitCode> {
     let store = open_store(&settings.database_url).await?;
-    let registry = Arc::new(Registry::new(store, Arc::new(catalogs), Arc::new(SystemClock)));
+    serve_store(settings, store, Arc::new(catalogs)).await
+}
+
+/// `serve --demo`: a fresh SQLite database in a temporary directory, seeded
+/// with the demo data, removed when the server stops.
+pub(crate) async fn serve_demo(mut settings: Settings, catalogs: CatalogSet) -> Result<ExitCode> {
+    if settings.sources.iter().any(|(name, from)| *name == "database_url" && *from != "default") {
+        bail!(
+            "--demo runs on a throw-away database and never touches a real one; \
+             leave out --database-url (and STARMARK_DATABASE_URL, and database_url in the config file)"
+        );
+    }
+    let dir = tempfile::Builder::new().prefix("starmark-demo-").tempdir().context("cannot create a temporary directory")?;
+    let path = dir.path().join("demo.db");
+    settings.database_url = format!("sqlite://{}", path.display());
+    let store: Arc<dyn Store> = Arc::new(
+        starmark_registry_sqlite::SqliteStore::open(&path).await.context("cannot create the demo database")?,
+    );
+    let catalogs = Arc::new(catalogs);
+    let today = SystemClock.today();
+    let seed = starmark_registry::demo::seed(store.clone(), catalogs.clone(), today)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot seed the demo data: {e}"))?;
+    eprintln!("starmark DEMO: throw-away database {} (deleted on exit); all vendors and labels are fictional", path.display());
+    for (what, id) in &seed.labels {
+        eprintln!("  label {id}: {what}");
+    }
+    for (role, token) in &seed.tokens {
+        eprintln!("  API token, {role}: {token}");
+    }
+    let result = serve_store(&settings, store, catalogs).await;
+    drop(dir);
+    result
+}
+
+async fn serve_store(settings: &Settings, store: Arc<dyn Store>, catalogs: Arc<CatalogSet>) -> Result<ExitCode> {
+    let registry = Arc::new(Registry::new(store, catalogs, Arc::new(SystemClock)));
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;

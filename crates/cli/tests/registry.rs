@@ -279,3 +279,89 @@ fn two_serve_processes_on_one_postgres_issue_unique_labels() {
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(store.pool()).await.unwrap();
     });
 }
+
+/// `serve --demo`: a throw-away database with marked example labels in every
+/// status, real pages at once, working tokens, and nothing left behind.
+#[test]
+fn serve_demo_shows_every_status_and_cleans_up() {
+    // A real database is never seeded.
+    let out = Command::new(bin())
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", "sqlite://x.db"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("leave out --database-url"), "{out:?}");
+
+    let mut child = Command::new(bin())
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env_remove("STARMARK_CATALOG")
+        .env_remove("STARMARK_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut banner = Vec::new();
+    let url = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split(' ').next().unwrap().to_string();
+        }
+        banner.push(line);
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let banner = banner.join("\n");
+    let db_dir = banner.split("throw-away database ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    let db_dir = Path::new(&db_dir).parent().unwrap().to_path_buf();
+    assert!(db_dir.exists(), "{banner}");
+    let label_of = |what: &str| {
+        banner
+            .lines()
+            .find(|l| l.ends_with(&format!(": {what}")))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .map(|s| s.trim_end_matches(':').to_string())
+            .unwrap_or_else(|| panic!("no {what} label in {banner}"))
+    };
+    let vendor_token =
+        banner.lines().find(|l| l.contains("API token, vendor")).unwrap().rsplit(' ').next().unwrap().to_string();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let get = async |path: &str| client.get(format!("{url}{path}")).send().await.unwrap().text().await.unwrap();
+        for (what, shows) in [
+            ("valid", "<strong>Valid</strong>"),
+            ("valid, renewed", "<strong>Valid</strong>"),
+            ("expired", "<strong>Label expired</strong>"),
+            ("revoked", "<strong>Label revoked</strong>"),
+            ("valid, with vulnerability information", "fixed in firmware 1.4.2"),
+        ] {
+            let page = get(&format!("/labels/{}?lang=en", label_of(what))).await;
+            assert!(page.contains(shows), "{what}: {page}");
+            assert!(page.contains("[DEMO]"), "{what} is not marked as demo data");
+        }
+        let renewed = get(&format!("/labels/{}?lang=en", label_of("valid, renewed"))).await;
+        assert!(renewed.contains("Renewed on"), "{renewed}");
+        let list: Value = serde_json::from_str(&get("/api/v1/labels").await).unwrap();
+        assert_eq!(list["total"], 5);
+        for l in list["items"].as_array().unwrap() {
+            assert!(l["product"]["name"]["en"].as_str().unwrap().starts_with("[DEMO] "), "{l}");
+        }
+        // The printed vendor token works: it updates its own label's security information.
+        let camera = label_of("valid, with vulnerability information");
+        let label: Value = serde_json::from_str(&get(&format!("/api/v1/labels/{camera}")).await).unwrap();
+        let r = client
+            .put(format!("{url}/api/v1/labels/{camera}/security-info"))
+            .bearer_auth(&vendor_token)
+            .json(&label["security"])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::OK, "{}", r.text().await.unwrap());
+    });
+
+    let st = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    assert!(child.wait().unwrap().success());
+    assert!(!db_dir.exists(), "the demo database was left at {}", db_dir.display());
+}

@@ -18,6 +18,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod demo;
 mod error;
 pub mod event;
 pub mod label_id;

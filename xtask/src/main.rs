@@ -5,6 +5,7 @@
 //! every test of the workspace.
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line tool")]
 
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, Result, bail};
@@ -144,6 +145,11 @@ const PACKAGES: &[(&str, &str)] = &[
     ("zbarimg", "zbar-tools"),
     ("chromium", "chromium"),
     ("rsvg-convert", "librsvg2-bin"),
+    // The probe's accuracy tests compare with nmap.
+    ("nmap", "nmap"),
+    // The browser harness (crates/server/tests/browser) runs on Node.js.
+    ("node", "nodejs"),
+    ("npm", "npm"),
     // Japanese pages must render with real glyphs in the browser tests.
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "fonts-noto-cjk"),
 ];
@@ -168,8 +174,28 @@ fn ensure_packages() -> Result<()> {
     run_plain(install)
 }
 
+/// Installs the browser harness's npm packages (Playwright's driver and
+/// axe-core, pinned by its package-lock.json) when they are missing or the
+/// lock file changed since the last install.
+fn ensure_browser_harness() -> Result<()> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/server/tests/browser");
+    let installed = dir.join("node_modules/.package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = match (modified(&installed), modified(&dir.join("package-lock.json"))) {
+        (Some(i), Some(l)) => i >= l,
+        _ => false,
+    };
+    if fresh {
+        return Ok(());
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir);
+    run_plain(npm)
+}
+
 fn test(extra: &[String]) -> Result<()> {
     ensure_packages()?;
+    ensure_browser_harness()?;
     ensure_postgres()?;
     let mut totals = (0, 0, 0);
     // Doc tests are not part of --all-targets.

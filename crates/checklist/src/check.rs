@@ -288,8 +288,9 @@ fn check_lengths(c: &Checklist, cx: &mut Ctx) {
 }
 
 /// Control characters (other than tab and line breaks) and bidirectional
-/// overrides: never meaningful in a checklist, and able to disguise text.
-fn forbidden_char(c: char) -> bool {
+/// overrides and isolates: never meaningful in a checklist or in anything
+/// else shown on a label's public page, and able to disguise text.
+pub fn forbidden_char(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }

@@ -14,7 +14,7 @@ mod model;
 mod parse;
 mod template;
 
-pub use check::{Problem, Report, Severity, check};
+pub use check::{Problem, Report, Severity, check, forbidden_char};
 pub use model::{
     Applicability, Applicant, Certification, Checklist, Country, CriteriaRef, EvaluationItemAnswer, Evaluator,
     Evidence, FORMAT, Item, Localized, Manufacturer, MethodUsed, Product, Verdict, json_schema,

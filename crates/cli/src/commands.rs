@@ -183,6 +183,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                     .await?;
                 rc::report(s, &v, c.json, rc::application_summary)
             }
+            Command::Scan(a) => crate::scan_cmd::scan(a).await,
             Command::Criteria(_) | Command::Checklist(_) | Command::Map(_) => Ok(ExitCode::from(2)),
         }
     })

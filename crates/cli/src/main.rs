@@ -8,6 +8,7 @@
 mod commands;
 mod config;
 mod registry_cmds;
+mod scan_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,6 +36,15 @@ enum Command {
     Checklist(ChecklistCommand),
     /// Show which requirements of another scheme a catalog covers, and the gaps.
     Map(MapArgs),
+    /// Find every exposed TCP port of one device (a connect scan that paces
+    /// itself and checks that the device is still answering).
+    ///
+    /// Exit codes: 0 every port got a definite answer; 3 the scan is
+    /// incomplete (the device stopped answering, nothing answered, or the
+    /// time budget ran out: the unknown ports are listed, never called
+    /// closed); 2 usage error (a range or several addresses as target, bad
+    /// port list).
+    Scan(ScanArgs),
     /// Run the registry (JSON API and public site) until SIGTERM or Ctrl-C.
     Serve {
         #[command(flatten)]
@@ -295,6 +305,25 @@ struct CheckArgs {
     /// Encoding of the input; defaults to the file extension, else sniffed.
     #[arg(long, value_enum)]
     format: Option<FileFormat>,
+}
+
+#[derive(Debug, Args)]
+struct ScanArgs {
+    /// The device: one IPv4/IPv6 address, or a host name that resolves to
+    /// exactly one. Ranges, prefixes and lists are refused.
+    target: String,
+    /// Ports, as `22,80,8000-8100` (TCP) [default: all TCP ports, 1-65535].
+    #[arg(long, short = 'p', value_name = "SPEC")]
+    ports: Option<String>,
+    /// Print the report as JSON (format starmark-scan/1) on standard output.
+    #[arg(long)]
+    json: bool,
+    /// Stop after this long, leaving the rest inconclusive (e.g. 90s, 30m, 2h).
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    budget: String,
+    /// At most this many connection attempts at once (1-4096).
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    max_in_flight: usize,
 }
 
 #[derive(Debug, Args)]

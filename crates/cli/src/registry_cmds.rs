@@ -48,18 +48,21 @@ pub(crate) async fn serve_demo(mut settings: Settings, catalogs: CatalogSet) -> 
              leave out --database-url (and STARMARK_DATABASE_URL, and database_url in the config file)"
         );
     }
-    let dir = tempfile::Builder::new().prefix("starmark-demo-").tempdir().context("cannot create a temporary directory")?;
+    let dir =
+        tempfile::Builder::new().prefix("starmark-demo-").tempdir().context("cannot create a temporary directory")?;
     let path = dir.path().join("demo.db");
     settings.database_url = format!("sqlite://{}", path.display());
-    let store: Arc<dyn Store> = Arc::new(
-        starmark_registry_sqlite::SqliteStore::open(&path).await.context("cannot create the demo database")?,
-    );
+    let store: Arc<dyn Store> =
+        Arc::new(starmark_registry_sqlite::SqliteStore::open(&path).await.context("cannot create the demo database")?);
     let catalogs = Arc::new(catalogs);
     let today = SystemClock.today();
     let seed = starmark_registry::demo::seed(store.clone(), catalogs.clone(), today)
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed the demo data: {e}"))?;
-    eprintln!("starmark DEMO: throw-away database {} (deleted on exit); all vendors and labels are fictional", path.display());
+    eprintln!(
+        "starmark DEMO: throw-away database {} (deleted on exit); all vendors and labels are fictional",
+        path.display()
+    );
     for (what, id) in &seed.labels {
         eprintln!("  label {id}: {what}");
     }

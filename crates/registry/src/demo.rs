@@ -10,8 +10,8 @@
 
 use std::sync::Arc;
 
-use jiff::civil::Date;
 use jiff::ToSpan;
+use jiff::civil::Date;
 use starmark_checklist::{Encoding, Localized};
 use starmark_criteria::CatalogSet;
 
@@ -49,13 +49,26 @@ struct Product {
     slug: &'static str,
 }
 
-const CAMERA: Product = Product { ja: "ホームカメラ HC-200", en: "Home Camera HC-200", models: r#"["HC-200", "HC-200W"]"#, slug: "hc-200" };
-const PLUG: Product = Product { ja: "スマートプラグ SP-10", en: "Smart Plug SP-10", models: r#"["SP-10"]"#, slug: "sp-10" };
-const ROUTER: Product = Product { ja: "無線LANルーター WR-1800", en: "Wi-Fi Router WR-1800", models: r#"["WR-1800", "WR-1800E"]"#, slug: "wr-1800" };
-const MONITOR: Product = Product { ja: "ベビーモニター BM-3", en: "Baby Monitor BM-3", models: r#"["BM-3"]"#, slug: "bm-3" };
-const SENSOR: Product = Product { ja: "ドアセンサー DS-1", en: "Door Sensor DS-1", models: r#"["DS-1"]"#, slug: "ds-1" };
-const SPEAKER: Product = Product { ja: "スマートスピーカー SS-5", en: "Smart Speaker SS-5", models: r#"["SS-5"]"#, slug: "ss-5" };
-const LOCK: Product = Product { ja: "スマートロック SL-2", en: "Smart Lock SL-2", models: r#"["SL-2"]"#, slug: "sl-2" };
+const CAMERA: Product =
+    Product {
+        ja: "ホームカメラ HC-200", en: "Home Camera HC-200", models: r#"["HC-200", "HC-200W"]"#, slug: "hc-200"
+    };
+const PLUG: Product =
+    Product { ja: "スマートプラグ SP-10", en: "Smart Plug SP-10", models: r#"["SP-10"]"#, slug: "sp-10" };
+const ROUTER: Product = Product {
+    ja: "無線LANルーター WR-1800",
+    en: "Wi-Fi Router WR-1800",
+    models: r#"["WR-1800", "WR-1800E"]"#,
+    slug: "wr-1800",
+};
+const MONITOR: Product =
+    Product { ja: "ベビーモニター BM-3", en: "Baby Monitor BM-3", models: r#"["BM-3"]"#, slug: "bm-3" };
+const SENSOR: Product =
+    Product { ja: "ドアセンサー DS-1", en: "Door Sensor DS-1", models: r#"["DS-1"]"#, slug: "ds-1" };
+const SPEAKER: Product =
+    Product { ja: "スマートスピーカー SS-5", en: "Smart Speaker SS-5", models: r#"["SS-5"]"#, slug: "ss-5" };
+const LOCK: Product =
+    Product { ja: "スマートロック SL-2", en: "Smart Lock SL-2", models: r#"["SL-2"]"#, slug: "sl-2" };
 
 /// Replaces one exact piece of the base checklist, or says which was missing.
 fn edit(text: String, from: &str, to: &str) -> Result<String, RegistryError> {
@@ -115,10 +128,8 @@ pub async fn seed(store: Arc<dyn Store>, catalogs: Arc<CatalogSet>, today: Date)
         Ok((secret.expose().to_string(), principal))
     };
     set(520)?;
-    let electric_org =
-        r.add_org(OrgKind::Vendor, &format!("{MARK_EN} {}", electric.1), None).await?;
-    let networks_org =
-        r.add_org(OrgKind::Vendor, &format!("{MARK_EN} {}", networks.1), None).await?;
+    let electric_org = r.add_org(OrgKind::Vendor, &format!("{MARK_EN} {}", electric.1), None).await?;
+    let networks_org = r.add_org(OrgKind::Vendor, &format!("{MARK_EN} {}", networks.1), None).await?;
     let owner = r.add_org(OrgKind::SchemeOwner, &format!("{MARK_EN} Scheme owner"), None).await?;
     let (electric_token, electric_p) = token(&electric_org.id, Role::Vendor).await?;
     let (_, networks_p) = token(&networks_org.id, Role::Vendor).await?;
@@ -194,7 +205,8 @@ pub async fn seed(store: Arc<dyn Store>, catalogs: Arc<CatalogSet>, today: Date)
     set(3)?;
     r.submit(&networks_p, checklist(&SPEAKER, networks, at(5)?, None)?.as_bytes(), Some(Encoding::Toml)).await?;
     set(12)?;
-    let lock = r.submit(&electric_p, checklist(&LOCK, electric, at(14)?, None)?.as_bytes(), Some(Encoding::Toml)).await?;
+    let lock =
+        r.submit(&electric_p, checklist(&LOCK, electric, at(14)?, None)?.as_bytes(), Some(Encoding::Toml)).await?;
     set(8)?;
     r.refuse(&reviewer, &lock.id, "demo: the applicant withdrew the product").await?;
 

@@ -318,7 +318,10 @@ impl Registry {
                 }],
             )
         };
-        if report_id.trim().is_empty() || report_id.chars().count() > 200 || report_id.chars().any(char::is_control) {
+        if report_id.trim().is_empty()
+            || report_id.chars().count() > 200
+            || report_id.chars().any(starmark_checklist::forbidden_char)
+        {
             return Err(invalid(
                 "/report_id",
                 "the report ID must be 1 to 200 visible characters".into(),
@@ -349,7 +352,7 @@ impl Registry {
         for (pointer, t) in [("/summary/ja", &summary.ja), ("/summary/en", &summary.en)] {
             if t.as_deref().is_some_and(|x| {
                 x.chars().count() > starmark_checklist::MAX_TEXT_CHARS
-                    || x.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                    || x.chars().any(starmark_checklist::forbidden_char)
             }) {
                 return Err(invalid(
                     pointer,

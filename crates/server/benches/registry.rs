@@ -21,6 +21,8 @@
     reason = "benchmark program"
 )]
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -134,41 +136,6 @@ async fn principal(r: &Registry, kind: OrgKind, role: Role) -> (Principal, Strin
     (r.authenticate(secret.expose()).await.unwrap(), secret.expose().to_string())
 }
 
-fn nginx_serve(root: &std::path::Path) -> (std::process::Child, String) {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let conf = root.join("nginx.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "daemon off; worker_processes 2; pid {root}/nginx.pid; error_log {root}/error.log;\n\
-             events {{ worker_connections 256; }}\n\
-             http {{ access_log off; default_type application/json; client_body_temp_path {root}/tmp;\n\
-               proxy_temp_path {root}/tmp; fastcgi_temp_path {root}/tmp; uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;\n\
-               server {{ listen 127.0.0.1:{port}; root {root}/www; }} }}\n",
-            root = root.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("nginx")
-        .args(["-c", conf.to_str().unwrap(), "-p", root.to_str().unwrap()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx is required (apt-get install nginx-light)");
-    // Wait until it accepts connections (bounded).
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (child, format!("http://127.0.0.1:{port}"))
-}
-
 async fn run(backend: &'static str, store: Arc<dyn Store>, labels: usize, pg_url: Option<(String, String)>) -> Result {
     let registry =
         Arc::new(Registry::new(store.clone(), Arc::new(CatalogSet::embedded().unwrap()), Arc::new(SystemClock)));
@@ -225,7 +192,7 @@ async fn run(backend: &'static str, store: Arc<dyn Store>, labels: usize, pg_url
     for d in ["", "www", "www/api", "www/api/v1", "www/api/v1/labels", "tmp"] {
         std::fs::set_permissions(dir.path().join(d), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     }
-    let (mut nginx, nbase) = nginx_serve(dir.path());
+    let (mut nginx, nbase) = common::nginx_serve("application/json", dir.path());
     let nurls = Arc::new(ids.iter().map(|id| format!("{nbase}/api/v1/labels/{id}")).collect::<Vec<_>>());
     let _ = measure_gets(&client, Arc::new(nurls[..200].to_vec())).await;
     let (nlat, nginx_rps) = measure_gets(&client, nurls).await;

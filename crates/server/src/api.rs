@@ -424,31 +424,36 @@ async fn update_security_info(
     body: JsonBody<wire::SecurityInfo>,
 ) -> Result<Json<wire::Label>, ApiError> {
     let v = body.value;
-    for (pointer, t) in [("/vulnerability_contact", &v.vulnerability_contact)] {
-        if t.chars().count() > 2000 {
-            return Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "text-too-long",
-                pointer,
-                "at most 2,000 characters",
-                "",
-            ));
-        }
+    let (pointer, t) = ("/vulnerability_contact", &v.vulnerability_contact);
+    if t.chars().count() > 2000 {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "text-too-long",
+            pointer,
+            "at most 2,000 characters",
+            "",
+        ));
+    }
+    if t.chars().any(starmark_checklist::forbidden_char) {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid-text",
+            pointer,
+            "the contact contains control or bidirectional-override characters",
+            "give a plain web address or e-mail address",
+        ));
     }
     let loc = |t: &wire::Text| starmark_checklist::Localized { ja: t.ja.clone(), en: t.en.clone() };
     for (pointer, t) in [("/vulnerabilities", &v.vulnerabilities), ("/other", &v.other)] {
         let long = [&t.ja, &t.en].into_iter().flatten().any(|x| x.chars().count() > starmark_checklist::MAX_TEXT_CHARS);
-        let ctrl = [&t.ja, &t.en]
-            .into_iter()
-            .flatten()
-            .any(|x| x.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')));
+        let ctrl = [&t.ja, &t.en].into_iter().flatten().any(|x| x.chars().any(starmark_checklist::forbidden_char));
         if long || ctrl {
             return Err(ApiError::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid-text",
                 pointer,
-                "text too long or with control characters",
-                "at most 10,000 characters, no control characters",
+                "text too long or with control or bidirectional-override characters",
+                "at most 10,000 characters, no control characters, no U+202A-202E or U+2066-2069",
             ));
         }
     }

@@ -48,9 +48,8 @@ pub fn app(state: AppState) -> Router {
         }
     };
     let hsts = state.public_base_url.starts_with("https://");
-    let api_router = api_router
-        .route("/api/openapi.json", axum::routing::get(doc))
-        .layer(axum::middleware::from_fn(caching::api));
+    let api_router =
+        api_router.route("/api/openapi.json", axum::routing::get(doc)).layer(axum::middleware::from_fn(caching::api));
     let public = Router::new()
         .route("/", axum::routing::get(pages::home))
         .route("/procurement", axum::routing::get(pages::procurement_form).post(pages::procurement_submit))
@@ -60,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .route("/labels/{label_id}/label.svg", axum::routing::get(pages::label_svg))
         .route("/labels/{label_id}/label.png", axum::routing::get(pages::label_png))
         .route("/static/starmark.css", axum::routing::get(pages::stylesheet))
+        .route("/static/favicon.svg", axum::routing::get(pages::favicon))
         .route("/open-data", axum::routing::get(open_data::page))
         .route("/statistics", axum::routing::get(pages::statistics))
         .route("/feed.atom", axum::routing::get(open_data::feed))

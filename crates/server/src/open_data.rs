@@ -259,15 +259,7 @@ pub(crate) async fn page(
         }
     };
     match p.render() {
-        Ok(b) => {
-            let mut r = b.into_response();
-            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-            r.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"),
-            );
-            r
-        }
-        Err(_) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response(),
+        Ok(b) => crate::pages::html(axum::http::StatusCode::OK, b),
+        Err(e) => crate::pages::render_error(e),
     }
 }

@@ -275,7 +275,7 @@ fn loc(l: &starmark_checklist::Localized, lang: Lang) -> String {
 }
 
 /// An HTML page with the page's own security policy (styles from this site only).
-fn html(status: StatusCode, body: String) -> Response {
+pub(crate) fn html(status: StatusCode, body: String) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -286,7 +286,7 @@ fn html(status: StatusCode, body: String) -> Response {
     r
 }
 
-fn render_error(e: askama::Error) -> Response {
+pub(crate) fn render_error(e: askama::Error) -> Response {
     tracing::error!(error = %e, "template failed");
     (StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response()
 }
@@ -308,6 +308,14 @@ pub(crate) async fn stylesheet() -> Response {
     let mut r = include_str!("../templates/starmark.css").into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    r
+}
+
+/// The site icon: a white star on black, like the level mark.
+pub(crate) async fn favicon() -> Response {
+    let mut r = include_str!("../templates/favicon.svg").into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
     r
 }
 
@@ -572,7 +580,11 @@ async fn artwork_svg(s: &AppState, id: &str, q: &SizeQuery) -> Result<(String, c
 }
 
 /// Printable label artwork, SVG with outlined text: `?size=small|medium|large`.
-pub(crate) async fn label_svg(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<SizeQuery>) -> Response {
+pub(crate) async fn label_svg(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<SizeQuery>,
+) -> Response {
     let (svg, _) = match artwork_svg(&s, &id, &q).await {
         Ok(a) => a,
         Err(r) => return *r,
@@ -584,7 +596,11 @@ pub(crate) async fn label_svg(State(s): State<AppState>, Path(id): Path<String>,
 }
 
 /// The same artwork as a 600 dpi PNG.
-pub(crate) async fn label_png(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<SizeQuery>) -> Response {
+pub(crate) async fn label_png(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<SizeQuery>,
+) -> Response {
     let (svg, size) = match artwork_svg(&s, &id, &q).await {
         Ok(a) => a,
         Err(r) => return *r,

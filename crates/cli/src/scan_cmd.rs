@@ -1,0 +1,121 @@
+//! `starmark scan`: the TCP interface scan of one device, with a progress
+//! bar on a terminal, a text report, or JSON.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use starmark_probe::ports::PortSet;
+use starmark_probe::report::Report;
+use starmark_probe::tcp::{Progress, Settings};
+
+use crate::ScanArgs;
+
+/// Exit code of a scan that left ports unknown.
+const INCOMPLETE: u8 = 3;
+
+/// `90s`, `30m`, `2h`, or plain seconds.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (s.get(..i)?, s.get(i..)?),
+        None => (s, "s"),
+    };
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        _ => return None,
+    };
+    (secs > 0 && secs <= 24 * 3600).then(|| Duration::from_secs(secs))
+}
+
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("starmark scan: {msg}");
+    ExitCode::from(2)
+}
+
+pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
+    let ports = match a.ports.as_deref() {
+        None => PortSet { tcp: (1..=65535).collect(), udp: Vec::new() },
+        Some(spec) => match PortSet::parse(spec) {
+            Ok(p) => p,
+            Err(e) => return Ok(usage(format_args!("--ports: {e}"))),
+        },
+    };
+    if !ports.udp.is_empty() {
+        return Ok(usage(
+            "--ports: this version scans TCP only; UDP probes are not available yet, so U: ports cannot be checked",
+        ));
+    }
+    let Some(budget) = parse_duration(&a.budget) else {
+        return Ok(usage(format_args!("--budget `{}`: write e.g. 90s, 30m or 2h (at most 24h)", a.budget)));
+    };
+    if !(1..=4096).contains(&a.max_in_flight) {
+        return Ok(usage(format_args!("--max-in-flight {}: give 1 to 4096", a.max_in_flight)));
+    }
+    let target = match starmark_probe::target::resolve(&a.target).await {
+        Ok(t) => t,
+        Err(e) => return Ok(usage(e)),
+    };
+    let defaults = Settings::default();
+    let settings = Settings {
+        budget,
+        max_window: a.max_in_flight,
+        initial_window: defaults.initial_window.min(a.max_in_flight),
+        min_window: defaults.min_window.min(a.max_in_flight),
+        ..defaults
+    };
+    let started_at = jiff::Timestamp::now().to_string();
+
+    let bar = if std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(ports.tcp.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} ports {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Some(b)
+    } else {
+        None
+    };
+    let on_progress = |p: Progress| {
+        if let Some(b) = &bar {
+            b.set_position(p.done as u64);
+            b.set_message(if p.paused {
+                "- device not answering, paused".to_string()
+            } else {
+                format!("- {} open, {} in flight", p.open, p.window)
+            });
+        }
+    };
+    let outcome = starmark_probe::tcp::scan(target.addr, &ports.tcp, &settings, &on_progress).await;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let report = Report::new(&target.input, target.addr, started_at, settings, &ports.tcp, &outcome);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(if report.complete { ExitCode::SUCCESS } else { ExitCode::from(INCOMPLETE) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Some(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("45"), Some(Duration::from_secs(45)));
+        for bad in ["", "0", "m", "5d", "25h", "-5s", "99999999999999999999s"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Device checks: finding every exposed interface of one device under test.
+//!
+//! - [`target`]: what may be scanned — exactly one address, never a range.
+//! - [`ports`]: which ports, in nmap-like notation (`T:1-1024,U:161`).
+//! - [`tcp`]: the TCP connect scan, with adaptive concurrency, retries,
+//!   a time budget and liveness checks, so that a port is never called
+//!   closed or filtered while the device was not answering.
+//! - [`report`]: the scan's result as data (`--json`) and as text.
+//!
+//! The probe only ever connects to the one target address it was given.
+
+pub mod ports;
+pub mod report;
+pub mod target;
+pub mod tcp;

@@ -1,0 +1,119 @@
+//! The TCP scan against real listeners on 127.0.0.1, and against nmap on
+//! the same ports. (Devices in network namespaces, with delay, loss and a
+//! device that goes silent, are the testbed's tests.)
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use starmark_probe::tcp::{PortState, Settings, scan};
+
+const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+/// The tests of this file take turns: each one's listeners sit in the others'
+/// port windows, and the nmap comparison needs the set to hold still.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Listeners on free ports; they accept and drop, or accept and hold.
+async fn listeners(n: usize) -> (Vec<u16>, Vec<tokio::net::TcpListener>) {
+    let mut ports = Vec::new();
+    let mut held = Vec::new();
+    for _ in 0..n {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        ports.push(l.local_addr().unwrap().port());
+        held.push(l);
+    }
+    ports.sort_unstable();
+    (ports, held)
+}
+
+/// A window of ports around the listeners, most of them closed.
+fn around(open: &[u16], width: u16) -> Vec<u16> {
+    let lo = open.iter().min().unwrap().saturating_sub(width).max(1);
+    let hi = open.iter().max().unwrap().saturating_add(width);
+    let mut v: Vec<u16> = (lo..=hi).collect();
+    v.extend_from_slice(open);
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_and_closed_ports_on_loopback_exactly() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (open, _held) = listeners(5).await;
+    let ports = around(&open, 500);
+    let o = scan(LOCALHOST, &ports, &Settings::default(), &|_| {}).await;
+    assert_eq!(o.ports.len(), ports.len(), "every port asked for has a state");
+    assert!(o.complete());
+    // Other processes on this machine may listen in the window too: every
+    // port reported open must really accept, and every listener is found.
+    for p in &open {
+        assert!(o.open().contains(p), "listener {p} not found: {:?}", o.open());
+    }
+    for p in o.open() {
+        assert!(std::net::TcpStream::connect((LOCALHOST, p)).is_ok(), "{p} reported open but refuses");
+    }
+    for (p, st) in &o.ports {
+        if let PortState::Closed { .. } = st {
+            assert!(std::net::TcpStream::connect((LOCALHOST, *p)).is_err(), "{p} reported closed but accepts");
+        }
+    }
+    assert!(o.peak_window > 16, "the window grew on clean answers (peak {})", o.peak_window);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tarpit_that_accepts_and_never_answers_is_open() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    // Accepts every connection and holds it without a byte.
+    let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = tarpit.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = tarpit.accept().await {
+            held.push(s);
+        }
+    });
+    let o = scan(LOCALHOST, &[port], &Settings::default(), &|_| {}).await;
+    assert!(matches!(o.ports[0].1, PortState::Open { .. }), "{:?}", o.ports);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_budget_leaves_the_rest_inconclusive_never_closed() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (open, _held) = listeners(1).await;
+    let ports = around(&open, 2000);
+    let settings = Settings { budget: Duration::from_millis(1), ..Settings::default() };
+    let o = scan(LOCALHOST, &ports, &settings, &|_| {}).await;
+    assert_eq!(o.ports.len(), ports.len());
+    assert!(!o.complete());
+    let unknown = o.ports.iter().filter(|(_, s)| matches!(s, PortState::Inconclusive { .. })).count();
+    assert!(unknown > 0, "a 1 ms budget cannot cover {} ports", ports.len());
+}
+
+/// Same ports, same answers as `nmap -sT` (Debian nmap; `cargo xtask test`
+/// installs it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_open_ports_as_nmap_on_loopback() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let (open, _held) = listeners(4).await;
+    let ports = around(&open, 300);
+    let spec = starmark_probe::ports::Ranges(&ports).to_string();
+    let o = scan(LOCALHOST, &ports, &Settings::default(), &|_| {}).await;
+    let out = tokio::process::Command::new("nmap")
+        .args(["-sT", "-Pn", "-n", "-T4", "--open", "-oG", "-", "-p", &spec, "127.0.0.1"])
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut nmap_open: Vec<u16> = text
+        .lines()
+        .filter_map(|l| l.split("Ports: ").nth(1))
+        .flat_map(|ports| ports.split(", "))
+        .filter(|p| p.contains("/open/"))
+        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
+        .collect();
+    nmap_open.sort_unstable();
+    assert_eq!(o.open(), nmap_open, "starmark and nmap disagree; nmap said:\n{text}");
+}

@@ -145,8 +145,11 @@ const PACKAGES: &[(&str, &str)] = &[
     ("zbarimg", "zbar-tools"),
     ("chromium", "chromium"),
     ("rsvg-convert", "librsvg2-bin"),
-    // The probe's accuracy tests compare with nmap.
+    // The probe's accuracy tests compare with nmap; its test devices are
+    // network namespaces with netfilter rules.
     ("nmap", "nmap"),
+    ("ip", "iproute2"),
+    ("iptables", "iptables"),
     // The browser harness (crates/server/tests/browser) runs on Node.js.
     ("node", "nodejs"),
     ("npm", "npm"),

@@ -104,7 +104,7 @@ async fn serve_store(settings: &Settings, store: Arc<dyn Store>, catalogs: Arc<C
     } else {
         settings.public_base_url.clone()
     };
-    let state = starmark_server::AppState { registry, public_base_url };
+    let state = starmark_server::AppState::new(registry, public_base_url);
     starmark_server::serve(listener, state, shutdown_signal()).await.context("the server failed")?;
     sweeper.abort();
     eprintln!("starmark registry stopped");

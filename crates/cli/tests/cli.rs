@@ -256,3 +256,41 @@ fn example_evidence_digests_match_the_files() {
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
+
+/// `starmark scan` on loopback: the JSON report, the exit codes, and the
+/// targets and options it refuses.
+#[test]
+fn scan_reports_json_and_refuses_what_is_not_one_device() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let spec = format!("{}-{}", port.saturating_sub(20), port.saturating_add(20));
+    let v = json_of(starmark().args(["scan", "127.0.0.1", "-p", &spec, "--json"]));
+    assert_eq!(v["format"], "starmark-scan/1");
+    assert_eq!(v["target"]["address"], "127.0.0.1");
+    assert_eq!(v["tcp"]["scanned"], spec.as_str());
+    assert_eq!(v["complete"], true);
+    let open: Vec<u64> = v["tcp"]["open"].as_array().unwrap().iter().map(|p| p["port"].as_u64().unwrap()).collect();
+    assert!(open.contains(&u64::from(port)), "{v}");
+    let counts = &v["tcp"]["counts"];
+    let total: u64 = ["open", "closed", "filtered", "inconclusive"].iter().map(|k| counts[k].as_u64().unwrap()).sum();
+    assert_eq!(total, 41, "every port has exactly one state");
+    assert!(v["settings"]["max_window"].as_u64().unwrap() > 0);
+    // The text report names the open port and its evidence.
+    starmark()
+        .args(["scan", "127.0.0.1", "-p", &port.to_string()])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("{port:>5}/tcp  TCP handshake completed")));
+
+    for (args, says) in [
+        (vec!["scan", "192.0.2.0/24"], "names more than one device"),
+        (vec!["scan", "127.0.0.1,127.0.0.2"], "names more than one device"),
+        (vec!["scan", "255.255.255.255"], "broadcast"),
+        (vec!["scan", "127.0.0.1", "-p", "0"], "out of range"),
+        (vec!["scan", "127.0.0.1", "-p", "U:161"], "TCP only"),
+        (vec!["scan", "127.0.0.1", "--budget", "0"], "--budget"),
+        (vec!["scan", "127.0.0.1", "--max-in-flight", "0"], "--max-in-flight"),
+    ] {
+        starmark().args(&args).assert().code(2).stderr(predicate::str::contains(says));
+    }
+}

@@ -11,9 +11,14 @@
 //!
 //! Pacing is a congestion window, as TCP's own: it starts small, grows
 //! with every clean answer (doubling per round trip at first, then by one
-//! per window), and shrinks by a quarter at most once per timeout period
-//! when answers go missing. Timeouts follow the measured round-trip time
-//! (RFC 6298's estimator) within fixed bounds.
+//! per window). Silence alone is not a congestion signal — filtered ports
+//! are silent by design — but a port that answers only a later try shows
+//! that the earlier try was *lost*: then the window shrinks by a quarter and
+//! a pause between sends doubles (at most once per timeout period), since
+//! on a fast link only pacing can slow the scan to a device that answers a
+//! few hundred probes a second. Ports then also get more tries (up to ten).
+//! The pause shrinks again while answers come cleanly. Timeouts follow the
+//! measured round-trip time (RFC 6298's estimator) within fixed bounds.
 //!
 //! Liveness: the first port that answered becomes the *anchor* (a closed
 //! port preferred: checking it costs the device only a reset). When many
@@ -30,6 +35,11 @@ use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+
+/// The most tries any port gets, however late other ports answered.
+const MAX_TRIES: u8 = 10;
+/// The longest pause between two sends (5 probes a second).
+const MAX_GAP: Duration = Duration::from_millis(200);
 
 /// Scan settings; [`Settings::default`] suits a device on a local network.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -246,6 +256,10 @@ struct Job {
     last: NoAnswer,
     /// When the last unanswered try ended (for the "answered since" rule).
     last_at: Option<Instant>,
+    /// When the current try was sent.
+    sent_at: Option<Instant>,
+    /// When the last unanswered try was sent.
+    lost_sent_at: Option<Instant>,
 }
 
 /// Scans `ports` of `addr`, calling `progress` now and then.
@@ -277,6 +291,14 @@ struct Scan {
     attempts: u64,
     peak_window: usize,
     gave_up: Option<Inconclusive>,
+    /// Pause between two connection attempts (zero: none); grows when the
+    /// device loses probes it would have answered, shrinks while it answers.
+    gap: Duration,
+    next_send: Instant,
+    clean_answers: u32,
+    /// Tries a port gets before it counts as unanswered: grows when ports
+    /// answer only on late tries.
+    max_tries: u8,
 }
 
 impl Scan {
@@ -284,7 +306,17 @@ impl Scan {
         let now = Instant::now();
         Scan {
             addr,
-            queue: ports.iter().map(|&port| Job { port, tries: 0, last: NoAnswer::Timeout, last_at: None }).collect(),
+            queue: ports
+                .iter()
+                .map(|&port| Job {
+                    port,
+                    tries: 0,
+                    last: NoAnswer::Timeout,
+                    last_at: None,
+                    sent_at: None,
+                    lost_sent_at: None,
+                })
+                .collect(),
             unanswered: Vec::new(),
             results: Vec::with_capacity(ports.len()),
             total: ports.len(),
@@ -299,6 +331,10 @@ impl Scan {
             attempts: 0,
             peak_window: 0,
             gave_up: None,
+            gap: Duration::ZERO,
+            next_send: now,
+            clean_answers: 0,
+            max_tries: s.retries.saturating_add(1),
             start: now,
             s,
         }
@@ -313,13 +349,24 @@ impl Scan {
         self.events.push(Event { at_ms, kind });
     }
 
-    fn answered(&mut self, port: u16, rtt: Duration, refused: bool) {
+    fn answered(&mut self, job: &Job, rtt: Duration, refused: bool) {
         self.rtt.sample(rtt);
         self.alive_at = Some(Instant::now());
         self.silent_in_a_row = 0;
         // Prefer a closed port as the anchor: checking it costs a reset.
         if self.anchor.is_none() || (refused && self.anchor_is_open()) {
-            self.anchor = Some(port);
+            self.anchor = Some(job.port);
+        }
+        if job.tries > 0 {
+            // It answered a later try: an earlier one was lost, not
+            // filtered. The device (or the path) is dropping under load —
+            // or was, before the last slow-down: a loss of a try sent
+            // before it is old news and changes nothing.
+            self.max_tries = self.max_tries.max(job.tries.saturating_add(2)).min(MAX_TRIES);
+            if job.lost_sent_at.is_some_and(|t| t > self.last_decrease) {
+                self.congestion();
+            }
+            return;
         }
         if self.slow_start {
             self.window += 1.0;
@@ -327,6 +374,26 @@ impl Scan {
             self.window += 1.0 / self.window;
         }
         self.window = self.window.min(self.s.max_window as f64);
+        self.clean_answers += 1;
+        if self.clean_answers >= 32 && !self.gap.is_zero() {
+            self.clean_answers = 0;
+            self.gap = self.gap.mul_f64(0.75);
+            if self.gap < Duration::from_micros(100) {
+                self.gap = Duration::ZERO;
+            }
+        }
+    }
+
+    /// Slows down after a lost probe that was sent after the last
+    /// slow-down (so a burst of losses is one signal, not many).
+    fn congestion(&mut self) {
+        self.last_decrease = Instant::now();
+        self.slow_start = false;
+        self.clean_answers = 0;
+        self.window = (self.window * 0.75).max(self.s.min_window as f64);
+        // A window alone cannot slow a fast link down to a device that
+        // answers a few hundred probes a second: pace the sends too.
+        self.gap = (self.gap * 2).clamp(Duration::from_micros(500), MAX_GAP);
     }
 
     fn anchor_is_open(&self) -> bool {
@@ -338,15 +405,11 @@ impl Scan {
         job.tries = job.tries.saturating_add(1);
         job.last = how;
         job.last_at = Some(Instant::now());
-        // Shrink at most once per timeout period: a burst of losses is one
-        // congestion signal, not many.
-        let period = self.rtt.timeout(&self.s);
-        if self.last_decrease.elapsed() >= period {
-            self.window = (self.window * 0.75).max(self.s.min_window as f64);
-            self.slow_start = false;
-            self.last_decrease = Instant::now();
-        }
-        if job.tries > self.s.retries {
+        job.lost_sent_at = job.sent_at;
+        // Silence alone is no congestion signal (filtered ports are
+        // silent by design), but it ends the exponential growth.
+        self.slow_start = false;
+        if job.tries >= self.max_tries {
             self.unanswered.push(job);
         } else {
             self.queue.push_back(job);
@@ -397,8 +460,9 @@ impl Scan {
             {
                 break;
             }
-            while inflight.len() < (self.window as usize).max(1) {
-                let Some(job) = self.queue.pop_front() else { break };
+            while inflight.len() < (self.window as usize).max(1) && Instant::now() >= self.next_send {
+                let Some(mut job) = self.queue.pop_front() else { break };
+                job.sent_at = Some(Instant::now());
                 let timeout = self.timeout_for(&job);
                 let addr = SocketAddr::new(self.addr, job.port);
                 self.attempts += 1;
@@ -406,11 +470,32 @@ impl Scan {
                     let (p, e) = connect(addr, timeout).await;
                     (job, p, e)
                 });
+                if !self.gap.is_zero() {
+                    self.next_send = Instant::now() + self.gap;
+                }
             }
             self.peak_window = self.peak_window.max(inflight.len());
             if last_progress.elapsed() >= Duration::from_millis(100) {
                 progress(self.progress(false));
                 last_progress = Instant::now();
+            }
+            // Paced and allowed another probe: wake for it, or for an answer.
+            let may_send = !self.queue.is_empty() && inflight.len() < (self.window as usize).max(1);
+            if may_send && Instant::now() < self.next_send {
+                if inflight.is_empty() {
+                    tokio::time::sleep_until(self.next_send).await;
+                    continue;
+                }
+                let next_send = self.next_send;
+                tokio::select! {
+                    done = inflight.join_next() => {
+                        if let Some(Ok((job, probe, err))) = done {
+                            self.handle(job, probe, err).await;
+                        }
+                    }
+                    () = tokio::time::sleep_until(next_send) => {}
+                }
+                continue;
             }
             let Some(done) = inflight.join_next().await else {
                 // Nothing in flight and nothing queued. Ports that never
@@ -426,34 +511,39 @@ impl Scan {
                 break;
             };
             let Ok((job, probe, err)) = done else { continue };
-            match probe {
-                Probe::Open(rtt) => {
-                    self.answered(job.port, rtt, false);
-                    self.results.push((job.port, PortState::Open { rtt, attempt: job.tries + 1 }));
-                }
-                Probe::Refused(rtt) => {
-                    self.answered(job.port, rtt, true);
-                    self.results.push((job.port, PortState::Closed { attempt: job.tries + 1 }));
-                }
-                Probe::NoAnswer(how) => self.unanswered_try(job, how),
-                Probe::Local => {
-                    // Our own limits, not the device's: try again, gentler.
-                    self.queue.push_front(job);
-                    self.window = (self.window / 2.0).max(self.s.min_window as f64);
-                    if let Some(e) = err
-                        && !self.events.iter().any(|ev| matches!(&ev.kind, EventKind::LocalResources { .. }))
-                    {
-                        self.event(EventKind::LocalResources { error: e.to_string() });
-                    }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            }
+            self.handle(job, probe, err).await;
         }
         progress(self.progress(false));
         // Whatever is still out is abandoned; its ports stay unfinished.
         while let Some(done) = inflight.join_next().await {
             if let Ok((job, _, _)) = done {
                 self.queue.push_back(job);
+            }
+        }
+    }
+
+    /// Takes in the end of one try.
+    async fn handle(&mut self, job: Job, probe: Probe, err: Option<io::Error>) {
+        match probe {
+            Probe::Open(rtt) => {
+                self.answered(&job, rtt, false);
+                self.results.push((job.port, PortState::Open { rtt, attempt: job.tries + 1 }));
+            }
+            Probe::Refused(rtt) => {
+                self.answered(&job, rtt, true);
+                self.results.push((job.port, PortState::Closed { attempt: job.tries + 1 }));
+            }
+            Probe::NoAnswer(how) => self.unanswered_try(job, how),
+            Probe::Local => {
+                // Our own limits, not the device's: try again, gentler.
+                self.queue.push_front(job);
+                self.window = (self.window / 2.0).max(self.s.min_window as f64);
+                if let Some(e) = err
+                    && !self.events.iter().any(|ev| matches!(&ev.kind, EventKind::LocalResources { .. }))
+                {
+                    self.event(EventKind::LocalResources { error: e.to_string() });
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
     }

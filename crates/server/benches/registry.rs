@@ -148,7 +148,7 @@ async fn run(backend: &'static str, store: Arc<dyn Store>, labels: usize, pg_url
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = starmark_server::AppState { registry: registry.clone(), public_base_url: base.clone() };
+    let state = starmark_server::AppState::new(registry.clone(), base.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_rt = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

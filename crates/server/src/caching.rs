@@ -11,6 +11,13 @@
 //! Freshness is short for pages, whose status can change at any moment
 //! (a revocation must reach buyers within a minute), and long for images
 //! that only depend on the label ID. Error answers are not cached.
+//!
+//! [`PageCache`] keeps rendered product pages in memory for a few seconds,
+//! so a label whose QR code is scanned by many at once costs one database
+//! read and one rendering, not one per scan. Any successful write through
+//! the API empties it; writes by other servers sharing a PostgreSQL
+//! database show after at most [`PAGE_TTL`], well inside the minute of
+//! freshness the pages promise to CDNs.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -42,8 +49,15 @@ pub(crate) async fn public(req: Request, next: Next) -> Response {
         return res;
     }
     res.headers_mut().entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(PAGE));
+    // A handler that knows its tag already (a cached page) is not hashed again.
+    if let Some(etag) = res.headers().get(header::ETAG).cloned() {
+        if conditional.as_ref().is_some_and(|c| matches(c, &etag)) {
+            return not_modified(etag, res.headers());
+        }
+        return res;
+    }
     let exact = axum::body::HttpBody::size_hint(res.body()).exact();
-    if exact.is_none_or(|n| n > MAX_HASHED as u64) || res.headers().contains_key(header::ETAG) {
+    if exact.is_none_or(|n| n > MAX_HASHED as u64) {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -51,24 +65,32 @@ pub(crate) async fn public(req: Request, next: Next) -> Response {
         Ok(b) => b,
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "response body failed").into_response(),
     };
-    let digest = Sha256::digest(&bytes);
-    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let Ok(etag) = HeaderValue::from_str(&format!("W/\"{hex}\"")) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
+    let etag = etag_of(&bytes);
     if conditional.as_ref().is_some_and(|c| matches(c, &etag)) {
-        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
-        let h = not_modified.headers_mut();
-        h.insert(header::ETAG, etag);
-        for name in [header::CACHE_CONTROL, header::CONTENT_LOCATION, header::VARY] {
-            if let Some(v) = parts.headers.get(&name) {
-                h.insert(name, v.clone());
-            }
-        }
-        return not_modified;
+        return not_modified(etag, &parts.headers);
     }
     parts.headers.insert(header::ETAG, etag);
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The weak validator of a body: the first 128 bits of its SHA-256.
+pub(crate) fn etag_of(bytes: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    HeaderValue::from_str(&format!("W/\"{hex}\"")).unwrap_or_else(|_| HeaderValue::from_static("W/\"0\""))
+}
+
+/// `304 Not Modified` with the headers a cache needs to refresh its copy.
+fn not_modified(etag: HeaderValue, from: &axum::http::HeaderMap) -> Response {
+    let mut r = StatusCode::NOT_MODIFIED.into_response();
+    let h = r.headers_mut();
+    h.insert(header::ETAG, etag);
+    for name in [header::CACHE_CONTROL, header::CONTENT_LOCATION, header::VARY] {
+        if let Some(v) = from.get(&name) {
+            h.insert(name, v.clone());
+        }
+    }
+    r
 }
 
 /// Whether an `If-None-Match` value names `etag` (weak comparison, as RFC
@@ -100,5 +122,58 @@ mod tests {
         assert!(matches(&HeaderValue::from_static("*"), &ours));
         assert!(!matches(&HeaderValue::from_static("\"abcd\""), &ours));
         assert!(!matches(&HeaderValue::from_static(""), &ours));
+    }
+}
+
+/// How long a rendered page is served from memory.
+pub(crate) const PAGE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A rendered page and its validator.
+#[derive(Debug)]
+pub(crate) struct CachedPage {
+    pub(crate) body: axum::body::Bytes,
+    pub(crate) etag: HeaderValue,
+}
+
+/// Rendered product pages by label, language and the day they were
+/// rendered for (a label's status depends on the date).
+#[derive(Clone)]
+pub(crate) struct PageCache(
+    moka::sync::Cache<(starmark_registry::label_id::LabelId, bool, jiff::civil::Date), std::sync::Arc<CachedPage>>,
+);
+
+impl std::fmt::Debug for PageCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageCache").field("entries", &self.0.entry_count()).finish()
+    }
+}
+
+impl Default for PageCache {
+    fn default() -> PageCache {
+        PageCache(moka::sync::Cache::builder().max_capacity(10_000).time_to_live(PAGE_TTL).build())
+    }
+}
+
+impl PageCache {
+    pub(crate) fn get(
+        &self,
+        key: &(starmark_registry::label_id::LabelId, bool, jiff::civil::Date),
+    ) -> Option<std::sync::Arc<CachedPage>> {
+        self.0.get(key)
+    }
+
+    pub(crate) fn insert(
+        &self,
+        key: (starmark_registry::label_id::LabelId, bool, jiff::civil::Date),
+        page: CachedPage,
+    ) -> std::sync::Arc<CachedPage> {
+        let page = std::sync::Arc::new(page);
+        self.0.insert(key, page.clone());
+        page
+    }
+
+    /// Forgets every page (after a write).
+    pub(crate) fn clear(&self) {
+        self.0.invalidate_all();
     }
 }

@@ -34,6 +34,13 @@ pub struct AppState {
     /// The public address of the site (`https://…`), used in QR codes and
     /// canonical links.
     pub public_base_url: String,
+    pages: caching::PageCache,
+}
+
+impl AppState {
+    pub fn new(registry: Arc<Registry>, public_base_url: String) -> AppState {
+        AppState { registry, public_base_url, pages: caching::PageCache::default() }
+    }
 }
 
 /// The whole application: API routes, the OpenAPI document, middleware.
@@ -48,8 +55,22 @@ pub fn app(state: AppState) -> Router {
         }
     };
     let hsts = state.public_base_url.starts_with("https://");
-    let api_router =
-        api_router.route("/api/openapi.json", axum::routing::get(doc)).layer(axum::middleware::from_fn(caching::api));
+    let pages = state.pages.clone();
+    let api_router = api_router
+        .route("/api/openapi.json", axum::routing::get(doc))
+        .layer(axum::middleware::from_fn(caching::api))
+        // A successful write may change any page: forget them all.
+        .layer(axum::middleware::from_fn(move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let pages = pages.clone();
+            async move {
+                let write = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+                let res = next.run(req).await;
+                if write && res.status().is_success() {
+                    pages.clear();
+                }
+                res
+            }
+        }));
     let public = Router::new()
         .route("/", axum::routing::get(pages::home))
         .route("/procurement", axum::routing::get(pages::procurement_form).post(pages::procurement_submit))

@@ -276,6 +276,10 @@ fn loc(l: &starmark_checklist::Localized, lang: Lang) -> String {
 
 /// An HTML page with the page's own security policy (styles from this site only).
 pub(crate) fn html(status: StatusCode, body: String) -> Response {
+    html_bytes(status, axum::body::Bytes::from(body))
+}
+
+fn html_bytes(status: StatusCode, body: axum::body::Bytes) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -330,6 +334,10 @@ pub(crate) async fn label_page(
         Ok(l) => l,
         Err(e) => return not_found(lang, matches!(e, LabelIdError::Check(_))),
     };
+    let key = (label_id, lang == Lang::En, s.registry.today());
+    if let Some(page) = s.pages.get(&key) {
+        return cached_html(&page);
+    }
     let label = match s.registry.label(label_id).await {
         Ok(l) => l,
         Err(e) if e.kind == starmark_registry::ErrorKind::NotFound => return not_found(lang, false),
@@ -339,9 +347,20 @@ pub(crate) async fn label_page(
     let checklist = s.registry.store().application(&label.application).await.ok().flatten().map(|a| a.state.checklist);
     let page = build(&s, &label, &events, checklist.as_ref(), lang, t);
     match page.render() {
-        Ok(b) => html(StatusCode::OK, b),
+        Ok(b) => {
+            let body = axum::body::Bytes::from(b);
+            let etag = crate::caching::etag_of(&body);
+            cached_html(&s.pages.insert(key, crate::caching::CachedPage { body, etag }))
+        }
         Err(e) => render_error(e),
     }
+}
+
+/// A page from the cache, with its validator.
+fn cached_html(page: &crate::caching::CachedPage) -> Response {
+    let mut r = html_bytes(StatusCode::OK, page.body.clone());
+    r.headers_mut().insert(header::ETAG, page.etag.clone());
+    r
 }
 
 fn build<'a>(

@@ -78,7 +78,7 @@ async fn start_with(backend: (Arc<dyn Store>, Option<tempfile::TempDir>), catalo
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState { registry: Arc::new(registry), public_base_url: base.clone() };
+    let state = AppState::new(Arc::new(registry), base.clone());
     tokio::spawn(starmark_server::serve(listener, state, async move {
         let _ = rx.await;
     }));
@@ -1163,7 +1163,7 @@ async fn caching_compression_and_hsts() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let registry = Registry::new(srv.store.clone(), Arc::new(CatalogSet::embedded().unwrap()), srv.clock.clone());
-    let state = AppState { registry: Arc::new(registry), public_base_url: "https://star.example".into() };
+    let state = AppState::new(Arc::new(registry), "https://star.example".into());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(starmark_server::serve(listener, state, async move {
         let _ = rx.await;

@@ -56,19 +56,16 @@ pub(crate) struct Wrk {
     pub(crate) errors: u64,
 }
 
-/// Runs `wrk` against `url` (loopback only) and reads its report.
-pub(crate) fn wrk(url: &str, threads: u32, connections: u32, seconds: u32) -> Wrk {
+/// Runs `wrk` against `url` (loopback only), with a Lua `script` that picks
+/// the paths if given, and reads its report.
+pub(crate) fn wrk(url: &str, threads: u32, connections: u32, seconds: u32, script: Option<&std::path::Path>) -> Wrk {
     assert!(url.starts_with("http://127.0.0.1:"), "benchmarks only talk to loopback: {url}");
-    let out = Command::new("wrk")
-        .args([
-            format!("-t{threads}"),
-            format!("-c{connections}"),
-            format!("-d{seconds}s"),
-            "--latency".into(),
-            url.to_string(),
-        ])
-        .output()
-        .expect("wrk is required (apt-get install wrk)");
+    let mut cmd = Command::new("wrk");
+    cmd.args([format!("-t{threads}"), format!("-c{connections}"), format!("-d{seconds}s"), "--latency".into()]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = cmd.arg(url).output().expect("wrk is required (apt-get install wrk)");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
     let field = |prefix: &str| -> Option<String> {

@@ -1,0 +1,189 @@
+//! Test devices for the device checks, each in a network namespace of its
+//! own that the test creates and removes: the probe's traffic goes only
+//! there, never anywhere else.
+//!
+//! A [`Device`] is a namespace joined to the host by a veth pair, with a
+//! /30 of 10.0.0.0/8 chosen at random (and checked to be unused). Tests
+//! open listeners inside it ([`Device::listen_tcp`]), or start real
+//! daemons in it ([`Device::command`]), and give it the behaviours of
+//! small embedded stacks with netfilter rules inside the namespace:
+//! dropping instead of resetting unused ports, rate-limiting resets, and
+//! going silent mid-scan.
+//!
+//! Everything here needs root (namespaces, veth, iptables). [`Device::new`]
+//! says so plainly when it cannot run; tests must then fail, not skip.
+
+use std::fs::File;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A test device: a network namespace reachable from the host.
+#[derive(Debug)]
+pub struct Device {
+    ns: String,
+    host_if: String,
+    /// The device's address (inside the namespace).
+    pub addr: IpAddr,
+    /// The host's address on the link.
+    pub host_addr: IpAddr,
+}
+
+fn run(cmd: &mut Command) -> io::Result<()> {
+    let out = cmd.stdin(Stdio::null()).output()?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!("{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr).trim())))
+    }
+}
+
+fn ip(args: &[&str]) -> io::Result<()> {
+    run(Command::new("ip").args(args))
+}
+
+/// Whether any address of the root namespace lies in 10.a.b.0/24.
+fn subnet_in_use(a: u8, b: u8) -> bool {
+    let out = Command::new("ip").args(["-o", "-4", "addr", "show"]).output();
+    match out {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).contains(&format!(" 10.{a}.{b}.")),
+        Err(_) => true,
+    }
+}
+
+impl Device {
+    /// Creates a namespace with a veth link to the host, both ends up.
+    pub fn new() -> io::Result<Device> {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let tag = format!("{:x}{n:x}", pid % 0x10_0000);
+        let ns = format!("smtb-{tag}");
+        let host_if = format!("smh{tag}");
+        let dev_if = format!("smd{tag}");
+        if host_if.len() > 15 {
+            return Err(io::Error::other(format!("interface name {host_if} too long")));
+        }
+        // A free 10.a.b.0/24 (one /30 used), chosen at random.
+        let (mut a, mut b) = (0u8, 0u8);
+        for _ in 0..64 {
+            let mut r = [0u8; 2];
+            getrandom::fill(&mut r).map_err(|e| io::Error::other(e.to_string()))?;
+            (a, b) = (200 + r[0] % 50, r[1]);
+            if !subnet_in_use(a, b) {
+                break;
+            }
+        }
+        let host_addr = Ipv4Addr::new(10, a, b, 1);
+        let addr = Ipv4Addr::new(10, a, b, 2);
+        ip(&["netns", "add", &ns]).map_err(|e| {
+            io::Error::other(format!(
+                "cannot create a network namespace ({e}); the testbed needs root and iproute2 (`cargo xtask test` runs as root in CI)"
+            ))
+        })?;
+        let device = Device {
+            ns: ns.clone(),
+            host_if: host_if.clone(),
+            addr: IpAddr::V4(addr),
+            host_addr: IpAddr::V4(host_addr),
+        };
+        ip(&["link", "add", &host_if, "type", "veth", "peer", "name", &dev_if])?;
+        ip(&["link", "set", &dev_if, "netns", &ns])?;
+        ip(&["addr", "add", &format!("{host_addr}/30"), "dev", &host_if])?;
+        ip(&["link", "set", &host_if, "up"])?;
+        device.ip(&["addr", "add", &format!("{addr}/30"), "dev", &dev_if])?;
+        device.ip(&["link", "set", &dev_if, "up"])?;
+        device.ip(&["link", "set", "lo", "up"])?;
+        Ok(device)
+    }
+
+    /// Runs `ip` inside the namespace.
+    fn ip(&self, args: &[&str]) -> io::Result<()> {
+        run(Command::new("ip").args(["netns", "exec", &self.ns, "ip"]).args(args))
+    }
+
+    /// A command that runs inside the namespace.
+    pub fn command(&self, program: &str) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.ns, program]);
+        c
+    }
+
+    /// Runs `iptables ARGS` inside the namespace.
+    pub fn iptables(&self, args: &[&str]) -> io::Result<()> {
+        run(self.command("iptables").args(["-w"]).args(args))
+    }
+
+    /// A TCP listener on `port` of the device (all its addresses), made in
+    /// the namespace by a short-lived thread that enters it.
+    pub fn listen_tcp(&self, port: u16) -> io::Result<std::net::TcpListener> {
+        let path = format!("/var/run/netns/{}", self.ns);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let ns = File::open(&path)?;
+                nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
+                    .map_err(|e| io::Error::other(format!("setns {path}: {e}")))?;
+                std::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, port))
+            })
+            .join()
+            .map_err(|_| io::Error::other("the namespace thread panicked"))?
+        })
+    }
+
+    /// The device stops answering anything (as a crashed or rebooting
+    /// embedded stack would).
+    pub fn go_silent(&self) -> io::Result<()> {
+        self.iptables(&["-I", "INPUT", "1", "-i", "lo", "-j", "ACCEPT"])?;
+        self.iptables(&["-I", "INPUT", "2", "-j", "DROP"])
+    }
+
+    /// The device answers again.
+    pub fn answer_again(&self) -> io::Result<()> {
+        self.iptables(&["-D", "INPUT", "-j", "DROP"])?;
+        self.iptables(&["-D", "INPUT", "-i", "lo", "-j", "ACCEPT"])
+    }
+
+    /// Unused TCP ports drop connection attempts instead of refusing them
+    /// (as many small stacks and firewalls do); `open` stay reachable.
+    pub fn drop_unused_tcp(&self, open: &[u16]) -> io::Result<()> {
+        for p in open {
+            self.iptables(&["-A", "INPUT", "-p", "tcp", "--dport", &p.to_string(), "-j", "ACCEPT"])?;
+        }
+        self.iptables(&["-A", "INPUT", "-p", "tcp", "--syn", "-j", "DROP"])
+    }
+
+    /// The device sends at most `per_second` TCP resets a second (burst 5)
+    /// and swallows the rest, as rate-limited embedded stacks do.
+    pub fn limit_resets(&self, per_second: u32) -> io::Result<()> {
+        let limit = format!("{per_second}/second");
+        self.iptables(&[
+            "-A",
+            "OUTPUT",
+            "-p",
+            "tcp",
+            "--tcp-flags",
+            "RST",
+            "RST",
+            "-m",
+            "limit",
+            "--limit",
+            &limit,
+            "--limit-burst",
+            "5",
+            "-j",
+            "ACCEPT",
+        ])?;
+        self.iptables(&["-A", "OUTPUT", "-p", "tcp", "--tcp-flags", "RST", "RST", "-j", "DROP"])
+    }
+}
+
+impl Drop for Device {
+    fn drop(&mut self) {
+        // Deleting the namespace removes its end of the veth pair, and so
+        // the pair; the host end is deleted too in case it lingers.
+        let _ = ip(&["netns", "del", &self.ns]);
+        let _ = Command::new("ip").args(["link", "del", &self.host_if]).stderr(Stdio::null()).status();
+    }
+}

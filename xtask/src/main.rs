@@ -150,6 +150,9 @@ const PACKAGES: &[(&str, &str)] = &[
     ("nmap", "nmap"),
     ("ip", "iproute2"),
     ("iptables", "iptables"),
+    // Real daemons the UDP probes are tested against.
+    ("snmpd", "snmpd"),
+    ("dnsmasq", "dnsmasq-base"),
     // The browser harness (crates/server/tests/browser) runs on Node.js.
     ("node", "nodejs"),
     ("npm", "npm"),

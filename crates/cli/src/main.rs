@@ -36,8 +36,9 @@ enum Command {
     Checklist(ChecklistCommand),
     /// Show which requirements of another scheme a catalog covers, and the gaps.
     Map(MapArgs),
-    /// Find every exposed TCP port of one device (a connect scan that paces
-    /// itself and checks that the device is still answering).
+    /// Find every exposed TCP port and IoT UDP service of one device (a
+    /// connect scan that paces itself and checks that the device is still
+    /// answering, and protocol probes for UDP).
     ///
     /// Exit codes: 0 every port got a definite answer; 3 the scan is
     /// incomplete (the device stopped answering, nothing answered, or the
@@ -312,7 +313,8 @@ struct ScanArgs {
     /// The device: one IPv4/IPv6 address, or a host name that resolves to
     /// exactly one. Ranges, prefixes and lists are refused.
     target: String,
-    /// Ports, as `22,80,8000-8100` (TCP) [default: all TCP ports, 1-65535].
+    /// Ports, as `22,80,8000-8100` (TCP) and `U:161,1900` (UDP) [default:
+    /// all TCP ports and the IoT UDP set 53,69,123,137,161,1900,3702,5353,5683].
     #[arg(long, short = 'p', value_name = "SPEC")]
     ports: Option<String>,
     /// Print the report as JSON (format starmark-scan/1) on standard output.

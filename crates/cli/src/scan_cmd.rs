@@ -39,16 +39,20 @@ fn usage(msg: impl std::fmt::Display) -> ExitCode {
 
 pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     let ports = match a.ports.as_deref() {
-        None => PortSet { tcp: (1..=65535).collect(), udp: Vec::new() },
+        None => PortSet::default_scan(),
         Some(spec) => match PortSet::parse(spec) {
             Ok(p) => p,
             Err(e) => return Ok(usage(format_args!("--ports: {e}"))),
         },
     };
-    if !ports.udp.is_empty() {
-        return Ok(usage(
-            "--ports: this version scans TCP only; UDP probes are not available yet, so U: ports cannot be checked",
-        ));
+    // A UDP port is only checked with a request its protocol answers.
+    if let Some(p) = ports.udp.iter().find(|p| starmark_probe::udp::probe_for(**p).is_none()) {
+        let known: Vec<String> =
+            starmark_probe::udp::PROBES.iter().map(|p| format!("{} ({})", p.port, p.service)).collect();
+        return Ok(usage(format_args!(
+            "--ports: there is no UDP probe for port {p}, so it cannot be checked; UDP probes exist for {}",
+            known.join(", ")
+        )));
     }
     let Some(budget) = parse_duration(&a.budget) else {
         return Ok(usage(format_args!("--budget `{}`: write e.g. 90s, 30m or 2h (at most 24h)", a.budget)));
@@ -93,9 +97,17 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     };
     let outcome = starmark_probe::tcp::scan(target.addr, &ports.tcp, &settings, &on_progress).await;
     if let Some(b) = &bar {
+        b.set_message("- UDP probes");
+    }
+    let mut report = Report::new(&target.input, target.addr, started_at, settings, &ports.tcp, &outcome);
+    if !ports.udp.is_empty() {
+        let udp_settings = starmark_probe::udp::UdpSettings::default();
+        let (udp, _) = starmark_probe::udp::scan(target.addr, &ports.udp, &udp_settings).await;
+        report = report.with_udp(starmark_probe::report::UdpReport::new(udp_settings, &udp));
+    }
+    if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let report = Report::new(&target.input, target.addr, started_at, settings, &ports.tcp, &outcome);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

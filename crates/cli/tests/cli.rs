@@ -265,6 +265,7 @@ fn scan_reports_json_and_refuses_what_is_not_one_device() {
     let port = listener.local_addr().unwrap().port();
     let spec = format!("{}-{}", port.saturating_sub(20), port.saturating_add(20));
     let v = json_of(starmark().args(["scan", "127.0.0.1", "-p", &spec, "--json"]));
+    assert!(v.get("udp").is_none(), "no UDP asked for, none reported");
     assert_eq!(v["format"], "starmark-scan/1");
     assert_eq!(v["target"]["address"], "127.0.0.1");
     assert_eq!(v["tcp"]["scanned"], spec.as_str());
@@ -287,7 +288,7 @@ fn scan_reports_json_and_refuses_what_is_not_one_device() {
         (vec!["scan", "127.0.0.1,127.0.0.2"], "names more than one device"),
         (vec!["scan", "255.255.255.255"], "broadcast"),
         (vec!["scan", "127.0.0.1", "-p", "0"], "out of range"),
-        (vec!["scan", "127.0.0.1", "-p", "U:161"], "TCP only"),
+        (vec!["scan", "127.0.0.1", "-p", "U:9999"], "no UDP probe for port 9999"),
         (vec!["scan", "127.0.0.1", "--budget", "0"], "--budget"),
         (vec!["scan", "127.0.0.1", "--max-in-flight", "0"], "--max-in-flight"),
     ] {

@@ -5,6 +5,7 @@
 //! - [`tcp`]: the TCP connect scan, with adaptive concurrency, retries,
 //!   a time budget and liveness checks, so that a port is never called
 //!   closed or filtered while the device was not answering.
+//! - [`udp`]: protocol probes for the UDP services IoT devices expose.
 //! - [`report`]: the scan's result as data (`--json`) and as text.
 //!
 //! The probe only ever connects to the one target address it was given.
@@ -13,3 +14,4 @@ pub mod ports;
 pub mod report;
 pub mod target;
 pub mod tcp;
+pub mod udp;

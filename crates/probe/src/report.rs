@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::ports::Ranges;
 use crate::tcp::{Event, Inconclusive, Outcome, PortState, Settings};
+use crate::udp::{UdpSettings, UdpState};
 
 pub const FORMAT: &str = "starmark-scan/1";
 
@@ -25,9 +26,49 @@ pub struct Report {
     pub started_at: String,
     pub settings: Settings,
     pub tcp: TcpReport,
+    /// Absent when no UDP port was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udp: Option<UdpReport>,
     pub events: Vec<Event>,
     /// Whether every port got a definite state.
     pub complete: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UdpReport {
+    pub settings: UdpSettings,
+    /// Every UDP port asked for, in port order.
+    pub ports: Vec<UdpPort>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UdpPort {
+    pub port: u16,
+    /// The protocol probed for.
+    pub probe: &'static str,
+    #[serde(flatten)]
+    pub state: UdpState,
+}
+
+impl UdpReport {
+    pub fn new(settings: UdpSettings, results: &[(u16, UdpState)]) -> UdpReport {
+        UdpReport {
+            settings,
+            ports: results
+                .iter()
+                .map(|(port, state)| UdpPort {
+                    port: *port,
+                    probe: crate::udp::probe_for(*port).map_or("", |p| p.service),
+                    state: state.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether every UDP port got a definite answer.
+    pub fn complete(&self) -> bool {
+        !self.ports.iter().any(|p| matches!(p.state, UdpState::Unanswered { .. }))
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -175,7 +216,15 @@ impl Report {
             },
             events: o.events.clone(),
             complete: o.complete(),
+            udp: None,
         }
+    }
+
+    /// Adds the UDP results; the report is complete only if they are too.
+    pub fn with_udp(mut self, udp: UdpReport) -> Report {
+        self.complete = self.complete && udp.complete();
+        self.udp = Some(udp);
+        self
     }
 
     /// The report as text for a terminal.
@@ -208,6 +257,23 @@ impl Report {
         }
         for i in &t.inconclusive {
             let _ = writeln!(s, "\nINCONCLUSIVE: {}\n  ports: {}", i.explanation, i.ports);
+        }
+        if let Some(u) = &self.udp {
+            let _ = writeln!(s, "\nUDP PORT   PROBE         STATE");
+            for p in &u.ports {
+                let state = match &p.state {
+                    UdpState::Open { detail, .. } if detail.is_empty() => "open: the service answered".to_string(),
+                    UdpState::Open { detail, .. } => format!("open: {detail}"),
+                    UdpState::OpenUnrecognised { reply_bytes } => {
+                        format!("open: answered with {reply_bytes} bytes not in the expected protocol")
+                    }
+                    UdpState::Closed => "closed (ICMP port unreachable)".to_string(),
+                    UdpState::Unanswered { tries } => {
+                        format!("UNANSWERED after {tries} tries: closed behind a filter, or open and silent; unknown")
+                    }
+                };
+                let _ = writeln!(s, "{:>5}/udp  {:<12}  {state}", p.port, p.probe);
+            }
         }
         for e in &self.events {
             let _ = writeln!(

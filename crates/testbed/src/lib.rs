@@ -111,6 +111,20 @@ impl Device {
         c
     }
 
+    /// Starts `program ARGS` inside the namespace; it is killed when the
+    /// returned [`Daemon`] is dropped.
+    pub fn spawn(&self, program: &str, args: &[&str]) -> io::Result<Daemon> {
+        let child = self
+            .command(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| io::Error::other(format!("cannot start {program} in the test device: {e}")))?;
+        Ok(Daemon { name: program.to_string(), child })
+    }
+
     /// Runs `iptables ARGS` inside the namespace.
     pub fn iptables(&self, args: &[&str]) -> io::Result<()> {
         run(self.command("iptables").args(["-w"]).args(args))
@@ -176,6 +190,36 @@ impl Device {
             "ACCEPT",
         ])?;
         self.iptables(&["-A", "OUTPUT", "-p", "tcp", "--tcp-flags", "RST", "RST", "-j", "DROP"])
+    }
+}
+
+/// A process running inside a test device.
+#[derive(Debug)]
+pub struct Daemon {
+    name: String,
+    child: std::process::Child,
+}
+
+impl Daemon {
+    /// Fails with the daemon's own words if it has already exited.
+    pub fn check_running(&mut self) -> io::Result<()> {
+        match self.child.try_wait()? {
+            None => Ok(()),
+            Some(status) => {
+                let mut err = String::new();
+                if let Some(mut e) = self.child.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                Err(io::Error::other(format!("{} exited with {status}: {}", self.name, err.trim())))
+            }
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -99,7 +99,17 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     if let Some(b) = &bar {
         b.set_message("- UDP probes");
     }
-    let mut report = Report::new(&target.input, target.addr, started_at, settings, &ports.tcp, &outcome);
+    if let Some(b) = &bar {
+        b.set_message("- identifying services");
+    }
+    let services = starmark_probe::service::identify_all(
+        target.addr,
+        &outcome.open(),
+        &starmark_probe::service::IdentifySettings::default(),
+    )
+    .await;
+    let mut report =
+        Report::new(&target.input, target.addr, started_at, settings, &ports.tcp, &outcome).with_services(services);
     if !ports.udp.is_empty() {
         let udp_settings = starmark_probe::udp::UdpSettings::default();
         let (udp, _) = starmark_probe::udp::scan(target.addr, &ports.udp, &udp_settings).await;

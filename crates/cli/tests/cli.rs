@@ -261,8 +261,18 @@ fn hex(b: &[u8]) -> String {
 /// targets and options it refuses.
 #[test]
 fn scan_reports_json_and_refuses_what_is_not_one_device() {
+    // A small web server: it answers HTTP at once, so identification is quick.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            use std::io::{Read, Write};
+            let mut buf = [0u8; 512];
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_millis(200)));
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.0 200 OK\r\nServer: fake-camera/1.0\r\n\r\n");
+        }
+    });
     let spec = format!("{}-{}", port.saturating_sub(20), port.saturating_add(20));
     let v = json_of(starmark().args(["scan", "127.0.0.1", "-p", &spec, "--json"]));
     assert!(v.get("udp").is_none(), "no UDP asked for, none reported");
@@ -272,16 +282,17 @@ fn scan_reports_json_and_refuses_what_is_not_one_device() {
     assert_eq!(v["complete"], true);
     let open: Vec<u64> = v["tcp"]["open"].as_array().unwrap().iter().map(|p| p["port"].as_u64().unwrap()).collect();
     assert!(open.contains(&u64::from(port)), "{v}");
+    let ours = v["tcp"]["open"].as_array().unwrap().iter().find(|p| p["port"] == u64::from(port)).unwrap();
+    assert_eq!(ours["service"]["name"], "http", "{ours}");
+    assert_eq!(ours["service"]["detail"], "HTTP/1.0 200 OK; Server: fake-camera/1.0");
     let counts = &v["tcp"]["counts"];
     let total: u64 = ["open", "closed", "filtered", "inconclusive"].iter().map(|k| counts[k].as_u64().unwrap()).sum();
     assert_eq!(total, 41, "every port has exactly one state");
     assert!(v["settings"]["max_window"].as_u64().unwrap() > 0);
     // The text report names the open port and its evidence.
-    starmark()
-        .args(["scan", "127.0.0.1", "-p", &port.to_string()])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(format!("{port:>5}/tcp  TCP handshake completed")));
+    starmark().args(["scan", "127.0.0.1", "-p", &port.to_string()]).assert().success().stdout(
+        predicate::str::contains(format!("{port:>5}/tcp  ")).and(predicate::str::contains("TCP handshake completed")),
+    );
 
     for (args, says) in [
         (vec!["scan", "192.0.2.0/24"], "names more than one device"),

@@ -6,12 +6,14 @@
 //!   a time budget and liveness checks, so that a port is never called
 //!   closed or filtered while the device was not answering.
 //! - [`udp`]: protocol probes for the UDP services IoT devices expose.
+//! - [`service`]: what answers on an open TCP port (banner and handshake).
 //! - [`report`]: the scan's result as data (`--json`) and as text.
 //!
 //! The probe only ever connects to the one target address it was given.
 
 pub mod ports;
 pub mod report;
+pub mod service;
 pub mod target;
 pub mod tcp;
 pub mod udp;

@@ -112,6 +112,9 @@ pub struct OpenPort {
     /// Which try answered (1 = the first).
     pub attempt: u8,
     pub evidence: String,
+    /// What answers there, once identified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<crate::service::Service>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,6 +171,7 @@ impl Report {
                         rtt_ms: ms(*rtt),
                         attempt: *attempt,
                         evidence: format!("TCP handshake completed in {:.1} ms (try {attempt})", ms(*rtt)),
+                        service: None,
                     });
                 }
                 PortState::Closed { .. } => {
@@ -220,6 +224,16 @@ impl Report {
         }
     }
 
+    /// Adds what answers on each open TCP port.
+    pub fn with_services(mut self, services: Vec<(u16, crate::service::Service)>) -> Report {
+        for (port, svc) in services {
+            if let Some(p) = self.tcp.open.iter_mut().find(|p| p.port == port) {
+                p.service = Some(svc);
+            }
+        }
+        self
+    }
+
     /// Adds the UDP results; the report is complete only if they are too.
     pub fn with_udp(mut self, udp: UdpReport) -> Report {
         self.complete = self.complete && udp.complete();
@@ -247,9 +261,17 @@ impl Report {
         if t.open.is_empty() {
             let _ = writeln!(s, "\nNo open TCP port.");
         } else {
-            let _ = writeln!(s, "\nOPEN PORT  EVIDENCE");
+            let _ = writeln!(s, "\nOPEN PORT  SERVICE   DETAIL");
             for p in &t.open {
-                let _ = writeln!(s, "{:>5}/tcp  {}", p.port, p.evidence);
+                match &p.service {
+                    Some(svc) => {
+                        let _ = writeln!(s, "{:>5}/tcp  {:<8}  {}", p.port, svc.name, svc.detail);
+                        let _ = writeln!(s, "           evidence: {}; {}", p.evidence, svc.evidence);
+                    }
+                    None => {
+                        let _ = writeln!(s, "{:>5}/tcp  {:<8}  {}", p.port, "-", p.evidence);
+                    }
+                }
             }
         }
         if !t.filtered.is_empty() {

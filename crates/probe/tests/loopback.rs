@@ -124,3 +124,85 @@ async fn same_open_ports_as_nmap_on_loopback() {
     nmap_open.sort_unstable();
     assert_eq!(o.open(), nmap_open, "starmark and nmap disagree; nmap said:\n{text}");
 }
+
+/// A fake service on loopback: `behave` runs on every accepted connection.
+async fn fake<F, Fut>(behave: F) -> u16
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    let behave = std::sync::Arc::new(behave);
+    tokio::spawn(async move {
+        while let Ok((s, _)) = l.accept().await {
+            tokio::spawn(behave(s));
+        }
+    });
+    port
+}
+
+/// Hostile and odd services: each is identified or called unknown, within
+/// bounded time and bytes, and nothing they send reaches the report raw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_identification_survives_hostile_fakes() {
+    use starmark_probe::service::{IdentifySettings, identify};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let s = IdentifySettings { banner_wait: Duration::from_millis(300), reply_wait: Duration::from_millis(400) };
+
+    let tarpit = fake(|sock| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(sock);
+    })
+    .await;
+    let endless = fake(|mut sock| async move {
+        let junk = [b'A'; 1024];
+        while sock.write_all(&junk).await.is_ok() {}
+    })
+    .await;
+    let noise = fake(|mut sock| async move {
+        let bytes: Vec<u8> = (0..=255u8).rev().cycle().take(700).collect();
+        let _ = sock.write_all(&bytes).await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let reset = fake(|sock| async move {
+        let _ = socket2::SockRef::from(&sock).set_linger(Some(Duration::ZERO));
+        drop(sock);
+    })
+    .await;
+    let ssh = fake(|mut sock| async move {
+        let _ = sock.write_all(b"SSH-2.0-OpenSSH_9.2p1 \x1b[31mDebian\r\n").await;
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    })
+    .await;
+    let http = fake(|mut sock| async move {
+        let mut buf = [0u8; 512];
+        let _ = sock.read(&mut buf).await;
+        if buf.starts_with(b"GET ") {
+            let _ = sock.write_all(b"HTTP/1.0 200 OK\r\nServer: lighttpd/1.4.69\r\n\r\nhello").await;
+        }
+    })
+    .await;
+
+    let started = std::time::Instant::now();
+    let got = |p| identify(LOCALHOST, p, &s);
+    let t = got(tarpit).await;
+    assert_eq!(t.name, "unknown", "{t:?}");
+    assert!(t.evidence.contains("said nothing"), "{t:?}");
+    let e = got(endless).await;
+    assert_eq!(e.name, "unknown");
+    assert!(e.detail.chars().count() <= 120 && e.evidence.contains("4096 bytes"), "{e:?}");
+    let n = got(noise).await;
+    assert_eq!(n.name, "unknown");
+    assert!(n.detail.chars().all(|c| !c.is_control()), "{n:?}");
+    let r = got(reset).await;
+    assert_eq!(r.name, "unknown", "{r:?}");
+    let h = got(ssh).await;
+    assert_eq!((h.name, h.detail.as_str()), ("ssh", "SSH-2.0-OpenSSH_9.2p1 [31mDebian"));
+    let w = got(http).await;
+    assert_eq!((w.name, w.detail.as_str()), ("http", "HTTP/1.0 200 OK; Server: lighttpd/1.4.69"));
+    // Bounded: six services in well under their sum of worst cases.
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+}

@@ -150,9 +150,18 @@ const PACKAGES: &[(&str, &str)] = &[
     ("nmap", "nmap"),
     ("ip", "iproute2"),
     ("iptables", "iptables"),
-    // Real daemons the UDP probes are tested against.
+    // Real daemons of the test devices (crates/testbed).
     ("snmpd", "snmpd"),
     ("dnsmasq", "dnsmasq-base"),
+    ("dropbear", "dropbear-bin"),
+    ("lighttpd", "lighttpd"),
+    ("/usr/lib/lighttpd/mod_openssl.so", "lighttpd-mod-openssl"),
+    ("mosquitto", "mosquitto"),
+    ("inetutils-inetd", "inetutils-inetd"),
+    ("/usr/sbin/telnetd", "inetutils-telnetd"),
+    ("/usr/sbin/ftpd", "inetutils-ftpd"),
+    ("miniupnpd", "miniupnpd"),
+    ("openssl", "openssl"),
     // The browser harness (crates/server/tests/browser) runs on Node.js.
     ("node", "nodejs"),
     ("npm", "npm"),

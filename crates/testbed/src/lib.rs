@@ -19,6 +19,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+mod profiles;
+pub use profiles::Profile;
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 /// A test device: a network namespace reachable from the host.
@@ -26,13 +29,15 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 pub struct Device {
     ns: String,
     host_if: String,
+    /// The device's interface name (inside the namespace).
+    pub dev_if: String,
     /// The device's address (inside the namespace).
     pub addr: IpAddr,
     /// The host's address on the link.
     pub host_addr: IpAddr,
 }
 
-fn run(cmd: &mut Command) -> io::Result<()> {
+pub(crate) fn run(cmd: &mut Command) -> io::Result<()> {
     let out = cmd.stdin(Stdio::null()).output()?;
     if out.status.success() {
         Ok(())
@@ -86,6 +91,7 @@ impl Device {
         let device = Device {
             ns: ns.clone(),
             host_if: host_if.clone(),
+            dev_if: dev_if.clone(),
             addr: IpAddr::V4(addr),
             host_addr: IpAddr::V4(host_addr),
         };

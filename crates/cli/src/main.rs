@@ -40,11 +40,12 @@ enum Command {
     /// connect scan that paces itself and checks that the device is still
     /// answering, and protocol probes for UDP).
     ///
-    /// Exit codes: 0 every port got a definite answer; 3 the scan is
-    /// incomplete (the device stopped answering, nothing answered, or the
-    /// time budget ran out: the unknown ports are listed, never called
-    /// closed); 2 usage error (a range or several addresses as target, bad
-    /// port list).
+    /// Exit codes: 0 every port got a definite answer and no finding needs
+    /// attention; 1 findings of warning or high severity (risky services,
+    /// undeclared or missing interfaces); 3 the scan is incomplete (the
+    /// device stopped answering, nothing answered, or the time budget ran
+    /// out: the unknown ports are listed, never called closed); 2 usage
+    /// error (a range or several addresses as target, bad port list).
     Scan(ScanArgs),
     /// Run the registry (JSON API and public site) until SIGTERM or Ctrl-C.
     Serve {
@@ -326,6 +327,12 @@ struct ScanArgs {
     /// At most this many connection attempts at once (1-4096).
     #[arg(long, value_name = "N", default_value_t = 512)]
     max_in_flight: usize,
+    /// The vendor's list of intended interfaces (TOML, format
+    /// "starmark-interfaces/1", [[interface]] proto/port/service/purpose):
+    /// services found but not declared, and declared ones not found, become
+    /// findings.
+    #[arg(long, value_name = "FILE")]
+    declared: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -12,6 +12,8 @@ use starmark_probe::tcp::{Progress, Settings};
 
 use crate::ScanArgs;
 
+/// Exit code of a scan whose findings need attention (warning or high).
+const FINDINGS: u8 = 1;
 /// Exit code of a scan that left ports unknown.
 const INCOMPLETE: u8 = 3;
 
@@ -60,6 +62,19 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     if !(1..=4096).contains(&a.max_in_flight) {
         return Ok(usage(format_args!("--max-in-flight {}: give 1 to 4096", a.max_in_flight)));
     }
+    let declared = match &a.declared {
+        None => None,
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return Ok(usage(format_args!("--declared {}: {e}", path.display()))),
+            };
+            match starmark_probe::findings::DeclaredInterfaces::parse(&text) {
+                Ok(d) => Some(d),
+                Err(e) => return Ok(usage(format_args!("--declared {}: {e}", path.display()))),
+            }
+        }
+    };
     let target = match starmark_probe::target::resolve(&a.target).await {
         Ok(t) => t,
         Err(e) => return Ok(usage(e)),
@@ -118,12 +133,20 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let report = report.with_findings(declared.as_ref());
     if a.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", report.text());
     }
-    Ok(if report.complete { ExitCode::SUCCESS } else { ExitCode::from(INCOMPLETE) })
+    let attention = report.findings.iter().any(|f| f.severity >= starmark_probe::findings::Severity::Warning);
+    Ok(if !report.complete {
+        ExitCode::from(INCOMPLETE)
+    } else if attention {
+        ExitCode::from(FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(test)]

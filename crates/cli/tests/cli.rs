@@ -274,8 +274,15 @@ fn scan_reports_json_and_refuses_what_is_not_one_device() {
         }
     });
     let spec = format!("{}-{}", port.saturating_sub(20), port.saturating_add(20));
-    let v = json_of(starmark().args(["scan", "127.0.0.1", "-p", &spec, "--json"]));
+    let out = starmark().args(["scan", "127.0.0.1", "-p", &spec, "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "plain HTTP is a finding: exit 1");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v.get("udp").is_none(), "no UDP asked for, none reported");
+    let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(
+        ids.contains(&format!("exposed/tcp/{port}").as_str()) && ids.contains(&format!("risky/tcp/{port}").as_str()),
+        "{ids:?}"
+    );
     assert_eq!(v["format"], "starmark-scan/1");
     assert_eq!(v["target"]["address"], "127.0.0.1");
     assert_eq!(v["tcp"]["scanned"], spec.as_str());
@@ -290,11 +297,17 @@ fn scan_reports_json_and_refuses_what_is_not_one_device() {
     assert_eq!(total, 41, "every port has exactly one state");
     assert!(v["settings"]["max_window"].as_u64().unwrap() > 0);
     // The text report names the open port and its evidence.
-    starmark().args(["scan", "127.0.0.1", "-p", &port.to_string()]).assert().success().stdout(
+    starmark().args(["scan", "127.0.0.1", "-p", &port.to_string()]).assert().code(1).stdout(
         predicate::str::contains(format!("{port:>5}/tcp  ")).and(predicate::str::contains("TCP handshake completed")),
     );
 
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("declared.toml");
+    std::fs::write(&bad, "format = \"starmark-interfaces/1\"\n[[interface]]\nproto = \"icmp\"\nport = 1\n").unwrap();
+    let bad = bad.to_str().unwrap().to_string();
     for (args, says) in [
+        (vec!["scan", "127.0.0.1", "--declared", &bad], "--declared"),
+        (vec!["scan", "127.0.0.1", "--declared", "/nonexistent/list.toml"], "--declared"),
         (vec!["scan", "192.0.2.0/24"], "names more than one device"),
         (vec!["scan", "127.0.0.1,127.0.0.2"], "names more than one device"),
         (vec!["scan", "255.255.255.255"], "broadcast"),

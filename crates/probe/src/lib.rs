@@ -7,10 +7,13 @@
 //!   closed or filtered while the device was not answering.
 //! - [`udp`]: protocol probes for the UDP services IoT devices expose.
 //! - [`service`]: what answers on an open TCP port (banner and handshake).
+//! - [`findings`]: what the results mean for the criteria (S1.1-13 first),
+//!   risky services, and the vendor's declared interfaces.
 //! - [`report`]: the scan's result as data (`--json`) and as text.
 //!
 //! The probe only ever connects to the one target address it was given.
 
+pub mod findings;
 pub mod ports;
 pub mod report;
 pub mod service;

@@ -32,6 +32,8 @@ pub struct Report {
     pub events: Vec<Event>,
     /// Whether every port got a definite state.
     pub complete: bool,
+    /// What the results mean for the criteria (see [`crate::findings`]).
+    pub findings: Vec<crate::findings::Finding>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -221,7 +223,19 @@ impl Report {
             events: o.events.clone(),
             complete: o.complete(),
             udp: None,
+            findings: Vec::new(),
         }
+    }
+
+    /// Whether `port` was among the TCP ports scanned.
+    pub fn tcp_scanned(&self, port: u16) -> bool {
+        crate::ports::PortSet::parse(&self.tcp.scanned).is_ok_and(|s| s.tcp.binary_search(&port).is_ok())
+    }
+
+    /// Adds the findings (after services and UDP results are in).
+    pub fn with_findings(mut self, declared: Option<&crate::findings::DeclaredInterfaces>) -> Report {
+        self.findings = crate::findings::assess(&self, declared);
+        self
     }
 
     /// Adds what answers on each open TCP port.
@@ -295,6 +309,17 @@ impl Report {
                     }
                 };
                 let _ = writeln!(s, "{:>5}/udp  {:<12}  {state}", p.port, p.probe);
+            }
+        }
+        if !self.findings.is_empty() {
+            let _ = writeln!(s, "\nFINDINGS");
+            for f in &self.findings {
+                let sev = match f.severity {
+                    crate::findings::Severity::High => "HIGH",
+                    crate::findings::Severity::Warning => "WARN",
+                    crate::findings::Severity::Info => "info",
+                };
+                let _ = writeln!(s, "{sev:<4}  {}  [{}]  {}", f.id, f.criteria.join(", "), f.title);
             }
         }
         for e in &self.events {

@@ -1,0 +1,131 @@
+//! `starmark scan` against whole test devices of real Debian daemons (see
+//! `starmark_testbed::Profile`): every TCP port and the IoT UDP set, the
+//! services, the findings, the declared-interfaces check, and nmap's open
+//! ports on the same device for comparison. Needs root for the network
+//! namespaces; fails, never skips, without.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+
+use serde_json::Value;
+use starmark_testbed::Profile;
+
+fn scan(args: &[&str]) -> (i32, Value) {
+    let out =
+        assert_cmd::Command::cargo_bin("starmark").unwrap().arg("scan").args(args).arg("--json").output().unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap_or(-1), v)
+}
+
+/// nmap's open TCP ports (full connect scan).
+fn nmap_open_tcp(addr: &str) -> Vec<u64> {
+    let out = std::process::Command::new("nmap")
+        .args(["-sT", "-Pn", "-n", "-T4", "-p-", "--open", "-oG", "-", addr])
+        .output()
+        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut v: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.split("Ports: ").nth(1))
+        .flat_map(|p| p.split(", "))
+        .filter(|p| p.contains("/open/"))
+        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+fn open_tcp(v: &Value) -> Vec<u64> {
+    v["tcp"]["open"].as_array().unwrap().iter().map(|p| p["port"].as_u64().unwrap()).collect()
+}
+
+fn service_of(v: &Value, port: u64) -> (String, String) {
+    let p = v["tcp"]["open"].as_array().unwrap().iter().find(|p| p["port"] == port).unwrap();
+    (p["service"]["name"].as_str().unwrap().to_string(), p["service"]["detail"].as_str().unwrap().to_string())
+}
+
+fn finding_ids(v: &Value) -> Vec<String> {
+    v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
+}
+
+/// Every criterion a finding names exists in the STAR-1 catalog.
+fn criteria_exist(v: &Value) {
+    let catalogs = starmark_criteria::CatalogSet::embedded().unwrap();
+    let star1 = catalogs.current("star-1").unwrap();
+    for f in v["findings"].as_array().unwrap() {
+        let c = f["criteria"].as_array().unwrap();
+        assert_eq!(c[0], "S1.1-13", "S1.1-13 comes first: {f}");
+        for id in c {
+            assert!(star1.requirement(id.as_str().unwrap()).is_some(), "unknown criterion in {f}");
+        }
+    }
+}
+
+#[test]
+fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
+    let mut p = Profile::weak().unwrap_or_else(|e| panic!("the weak test device cannot run here: {e}"));
+    let addr = p.device.addr.to_string();
+    let (code, v) = scan(&[&addr]);
+    p.check_running().unwrap();
+    assert_eq!(code, 1, "risky services found: exit 1\n{v:#}");
+    assert_eq!(v["complete"], true);
+    // 199 is snmpd's SMUX port, which Debian's snmpd opens by default.
+    assert_eq!(open_tcp(&v), vec![21, 23, 80, 199, 1883, 5000]);
+    assert_eq!(open_tcp(&v), nmap_open_tcp(&addr), "starmark and nmap disagree");
+    assert_eq!(service_of(&v, 21).0, "ftp");
+    assert_eq!(service_of(&v, 23).0, "telnet");
+    let web = service_of(&v, 80);
+    assert!(web.0 == "http" && web.1.contains("lighttpd"), "{web:?}");
+    assert_eq!(service_of(&v, 1883), ("mqtt".into(), "MQTT broker accepted a connection without credentials".into()));
+    assert_eq!(service_of(&v, 5000).0, "http", "miniupnpd's control URL");
+    for u in v["udp"]["ports"].as_array().unwrap() {
+        match u["port"].as_u64().unwrap() {
+            161 => assert!(u["state"] == "open" && u["detail"].as_str().unwrap().contains("public"), "{u}"),
+            1900 => assert!(u["state"] == "open" && u["detail"].as_str().unwrap().contains(":5000/"), "{u}"),
+            _ => assert_eq!(u["state"], "closed", "{u}"),
+        }
+    }
+    let ids = finding_ids(&v);
+    for want in ["risky/tcp/21", "risky/tcp/23", "risky/tcp/80", "risky/tcp/1883", "risky/udp/161", "risky/udp/1900"] {
+        assert!(ids.contains(&want.to_string()), "missing {want}: {ids:?}");
+    }
+    for port in ["21", "23", "80", "199", "1883", "5000"] {
+        assert!(ids.contains(&format!("exposed/tcp/{port}")), "{ids:?}");
+    }
+    criteria_exist(&v);
+
+    // With the vendor's list: what is not on it, and what is on it but silent.
+    let dir = tempfile::tempdir().unwrap();
+    let declared = dir.path().join("interfaces.toml");
+    std::fs::write(
+        &declared,
+        "format = \"starmark-interfaces/1\"\n\
+         [[interface]]\nproto = \"tcp\"\nport = 80\nservice = \"http\"\npurpose = \"web UI\"\n\
+         [[interface]]\nproto = \"tcp\"\nport = 443\nservice = \"https\"\n",
+    )
+    .unwrap();
+    let (code, v) = scan(&[&addr, "-p", "21,23,80,443,1883", "--declared", declared.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let ids = finding_ids(&v);
+    for want in ["undeclared/tcp/21", "undeclared/tcp/23", "undeclared/tcp/1883", "declared-missing/tcp/443"] {
+        assert!(ids.contains(&want.to_string()), "missing {want}: {ids:?}");
+    }
+    assert!(!ids.contains(&"undeclared/tcp/80".to_string()), "{ids:?}");
+}
+
+#[test]
+fn the_hardened_device_shows_only_its_two_services() {
+    let mut p = Profile::hardened().unwrap_or_else(|e| panic!("the hardened test device cannot run here: {e}"));
+    let addr = p.device.addr.to_string();
+    let (code, v) = scan(&[&addr]);
+    p.check_running().unwrap();
+    assert_eq!(open_tcp(&v), vec![22, 443]);
+    assert_eq!(open_tcp(&v), nmap_open_tcp(&addr), "starmark and nmap disagree");
+    let ssh = service_of(&v, 22);
+    assert!(ssh.0 == "ssh" && ssh.1.contains("dropbear"), "{ssh:?}");
+    assert_eq!(service_of(&v, 443).0, "tls");
+    assert!(v["udp"]["ports"].as_array().unwrap().iter().all(|u| u["state"] == "closed"), "{v:#}");
+    let ids = finding_ids(&v);
+    assert_eq!(ids, vec!["exposed/tcp/22", "exposed/tcp/443"], "only its two services, nothing risky");
+    assert_eq!(code, 0, "nothing needs attention");
+    criteria_exist(&v);
+}

@@ -324,8 +324,9 @@ struct ScanArgs {
     /// Stop after this long, leaving the rest inconclusive (e.g. 90s, 30m, 2h).
     #[arg(long, value_name = "DURATION", default_value = "30m")]
     budget: String,
-    /// At most this many connection attempts at once (1-4096).
-    #[arg(long, value_name = "N", default_value_t = 512)]
+    /// At most this many connection attempts at once (1-4096; also kept
+    /// below the open-files limit, which the scan raises to its hard limit).
+    #[arg(long, value_name = "N", default_value_t = 1024)]
     max_in_flight: usize,
     /// The vendor's list of intended interfaces (TOML, format
     /// "starmark-interfaces/1", [[interface]] proto/port/service/purpose):
@@ -333,6 +334,9 @@ struct ScanArgs {
     /// findings.
     #[arg(long, value_name = "FILE")]
     declared: Option<std::path::PathBuf>,
+    /// Report open ports only, without identifying their services.
+    #[arg(long)]
+    no_identify: bool,
 }
 
 #[derive(Debug, Args)]

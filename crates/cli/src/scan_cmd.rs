@@ -34,6 +34,16 @@ fn parse_duration(s: &str) -> Option<Duration> {
     (secs > 0 && secs <= 24 * 3600).then(|| Duration::from_secs(secs))
 }
 
+/// How many sockets the scan may hold open at once: the open-files limit,
+/// raised to its hard limit first (as nmap does), less room for the rest
+/// of the process.
+fn socket_room() -> usize {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else { return 256 };
+    let soft = if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() { hard } else { soft };
+    usize::try_from(soft).unwrap_or(usize::MAX).saturating_sub(64).max(16)
+}
+
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("starmark scan: {msg}");
     ExitCode::from(2)
@@ -79,12 +89,13 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return Ok(usage(e)),
     };
+    let max_in_flight = a.max_in_flight.min(socket_room());
     let defaults = Settings::default();
     let settings = Settings {
         budget,
-        max_window: a.max_in_flight,
-        initial_window: defaults.initial_window.min(a.max_in_flight),
-        min_window: defaults.min_window.min(a.max_in_flight),
+        max_window: max_in_flight,
+        initial_window: defaults.initial_window.min(max_in_flight),
+        min_window: defaults.min_window.min(max_in_flight),
         ..defaults
     };
     let started_at = jiff::Timestamp::now().to_string();
@@ -117,12 +128,16 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     if let Some(b) = &bar {
         b.set_message("- identifying services");
     }
-    let services = starmark_probe::service::identify_all(
-        target.addr,
-        &outcome.open(),
-        &starmark_probe::service::IdentifySettings::default(),
-    )
-    .await;
+    let services = if a.no_identify {
+        Vec::new()
+    } else {
+        starmark_probe::service::identify_all(
+            target.addr,
+            &outcome.open(),
+            &starmark_probe::service::IdentifySettings::default(),
+        )
+        .await
+    };
     let mut report =
         Report::new(&target.input, target.addr, started_at, settings, &ports.tcp, &outcome).with_services(services);
     if !ports.udp.is_empty() {

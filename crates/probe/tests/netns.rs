@@ -140,3 +140,17 @@ async fn nothing_answering_is_inconclusive_not_filtered() {
     assert_eq!((open.len(), closed, filtered), (0, 0, 0));
     assert!(unknown.iter().all(|(_, r)| *r == Inconclusive::NothingAnswered) && unknown.len() == 50);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_lossy_link_still_gives_exact_results() {
+    let d = device();
+    serve(&d, &[22, 1234, 1999]);
+    let _link = d.impair(Duration::from_millis(20), 0.02).unwrap();
+    let ports: Vec<u16> = (1..=2000).collect();
+    let o = scan(d.addr, &ports, &quick(), &|_| {}).await;
+    let (open, closed, filtered, unknown) = states(&o);
+    assert_eq!(open, vec![22, 1234, 1999]);
+    assert_eq!((closed, filtered, unknown.len()), (1997, 0, 0), "{unknown:?}");
+    let srtt = o.srtt.unwrap();
+    assert!(srtt >= Duration::from_millis(19), "the link's delay shows in the round-trip time: {srtt:?}");
+}

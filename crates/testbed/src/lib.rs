@@ -17,7 +17,9 @@ use std::fs::File;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 mod profiles;
 pub use profiles::Profile;
@@ -174,6 +176,108 @@ impl Device {
         self.iptables(&["-A", "INPUT", "-p", "tcp", "--syn", "-j", "DROP"])
     }
 
+    /// Delays every packet arriving at the device by `delay` and drops
+    /// each with probability `loss` (0 to 1): a slow, lossy link.
+    ///
+    /// These kernels have no `sch_netem`, so this is netfilter inside the
+    /// namespace: the `statistic` match for loss, and an NFQUEUE that a
+    /// thread in the namespace holds each packet in for `delay` before it
+    /// lets it through (the `nfq` crate). Both sit in `mangle PREROUTING`,
+    /// so the device's own `filter` rules still apply afterwards.
+    pub fn impair(&self, delay: Duration, loss: f64) -> io::Result<Impairment> {
+        if !(0.0..1.0).contains(&loss) {
+            return Err(io::Error::other(format!("loss {loss} is not a probability below 1")));
+        }
+        let queue_num = 7u16;
+        let path = format!("/var/run/netns/{}", self.ns);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
+        let thread = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let opened = (|| -> io::Result<nfq::Queue> {
+                    let ns = File::open(&path)?;
+                    nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
+                        .map_err(|e| io::Error::other(format!("setns {path}: {e}")))?;
+                    let mut q = nfq::Queue::open()?;
+                    q.bind(queue_num)?;
+                    q.set_queue_max_len(queue_num, 65_536)?;
+                    q.set_nonblocking(true);
+                    Ok(q)
+                })();
+                let mut q = match opened {
+                    Ok(q) => {
+                        let _ = ready_tx.send(Ok(()));
+                        q
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let mut held: std::collections::VecDeque<(Instant, nfq::Message)> = std::collections::VecDeque::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let mut got = false;
+                    while let Ok(msg) = q.recv() {
+                        held.push_back((Instant::now() + delay, msg));
+                        got = true;
+                    }
+                    let now = Instant::now();
+                    while held.front().is_some_and(|(due, _)| *due <= now) {
+                        if let Some((_, mut msg)) = held.pop_front() {
+                            msg.set_verdict(nfq::Verdict::Accept);
+                            let _ = q.verdict(msg);
+                        }
+                    }
+                    if !got {
+                        std::thread::sleep(Duration::from_micros(100));
+                    }
+                }
+                for (_, mut msg) in held {
+                    msg.set_verdict(nfq::Verdict::Accept);
+                    let _ = q.verdict(msg);
+                }
+            })
+        };
+        ready_rx
+            .recv()
+            .map_err(|_| io::Error::other("the delay thread ended before it was ready"))?
+            .map_err(|e| io::Error::other(format!("cannot open the NFQUEUE in the test device: {e}")))?;
+        if loss > 0.0 {
+            self.iptables(&[
+                "-t",
+                "mangle",
+                "-A",
+                "PREROUTING",
+                "-i",
+                &self.dev_if,
+                "-m",
+                "statistic",
+                "--mode",
+                "random",
+                "--probability",
+                &format!("{loss}"),
+                "-j",
+                "DROP",
+            ])?;
+        }
+        if !delay.is_zero() {
+            self.iptables(&[
+                "-t",
+                "mangle",
+                "-A",
+                "PREROUTING",
+                "-i",
+                &self.dev_if,
+                "-j",
+                "NFQUEUE",
+                "--queue-num",
+                &queue_num.to_string(),
+            ])?;
+        }
+        Ok(Impairment { stop, thread: Some(thread) })
+    }
+
     /// The device sends at most `per_second` TCP resets a second (burst 5)
     /// and swallows the rest, as rate-limited embedded stacks do.
     pub fn limit_resets(&self, per_second: u32) -> io::Result<()> {
@@ -226,6 +330,22 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// A running delay/loss impairment; dropping it stops the delay thread.
+#[derive(Debug)]
+pub struct Impairment {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Impairment {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 

@@ -34,6 +34,42 @@ fn nmap_open_tcp(addr: &str) -> Vec<u64> {
     v
 }
 
+/// The UDP ports of the IoT set that nmap -sU finds open (answering).
+fn nmap_open_udp(addr: &str) -> Vec<u64> {
+    let out = std::process::Command::new("nmap")
+        .args([
+            "-sU",
+            "-Pn",
+            "-n",
+            "--max-retries",
+            "3",
+            "-oG",
+            "-",
+            "-p",
+            "53,69,123,137,161,1900,3702,5353,5683",
+            addr,
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines()
+        .filter_map(|l| l.split("Ports: ").nth(1))
+        .flat_map(|p| p.split(", "))
+        .filter(|p| p.contains("/open/"))
+        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
+        .collect()
+}
+
+fn open_udp(v: &Value) -> Vec<u64> {
+    v["udp"]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["state"] == "open")
+        .map(|u| u["port"].as_u64().unwrap())
+        .collect()
+}
+
 fn open_tcp(v: &Value) -> Vec<u64> {
     v["tcp"]["open"].as_array().unwrap().iter().map(|p| p["port"].as_u64().unwrap()).collect()
 }
@@ -80,10 +116,16 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
     for u in v["udp"]["ports"].as_array().unwrap() {
         match u["port"].as_u64().unwrap() {
             161 => assert!(u["state"] == "open" && u["detail"].as_str().unwrap().contains("public"), "{u}"),
-            1900 => assert!(u["state"] == "open" && u["detail"].as_str().unwrap().contains(":5000/"), "{u}"),
+            1900 => {
+                let detail = u["detail"].as_str().unwrap();
+                assert!(u["state"] == "open" && detail.contains(":5000/"), "{u}");
+                assert!(detail.contains("UPnP description (name: "), "the description was read: {u}");
+            }
             _ => assert_eq!(u["state"], "closed", "{u}"),
         }
     }
+    assert_eq!(open_udp(&v), vec![161, 1900]);
+    assert_eq!(open_udp(&v), nmap_open_udp(&addr), "answering UDP services differ from nmap's");
     let ids = finding_ids(&v);
     for want in ["risky/tcp/21", "risky/tcp/23", "risky/tcp/80", "risky/tcp/1883", "risky/udp/161", "risky/udp/1900"] {
         assert!(ids.contains(&want.to_string()), "missing {want}: {ids:?}");
@@ -124,6 +166,7 @@ fn the_hardened_device_shows_only_its_two_services() {
     assert!(ssh.0 == "ssh" && ssh.1.contains("dropbear"), "{ssh:?}");
     assert_eq!(service_of(&v, 443).0, "tls");
     assert!(v["udp"]["ports"].as_array().unwrap().iter().all(|u| u["state"] == "closed"), "{v:#}");
+    assert_eq!(nmap_open_udp(&addr), Vec::<u64>::new(), "nmap finds no UDP service either");
     let ids = finding_ids(&v);
     assert_eq!(ids, vec!["exposed/tcp/22", "exposed/tcp/443"], "only its two services, nothing risky");
     assert_eq!(code, 0, "nothing needs attention");

@@ -33,8 +33,8 @@ pub struct UdpProbe {
     pub port: u16,
     /// Service name for reports (`snmp`, `ssdp`, ...).
     pub service: &'static str,
-    /// The request sent.
-    pub request: &'static [u8],
+    /// The requests sent, together, in each try (SNMP asks in v1 and v2c).
+    pub requests: &'static [&'static [u8]],
     /// Whether a reply is this protocol's answer, and what it says worth
     /// reporting.
     pub recognise: fn(&[u8]) -> Option<String>,
@@ -70,6 +70,13 @@ const SNMP_V2C_SYSDESCR: &[u8] = &[
     0x30, 0x0e, 0x30, 0x0c, // varbind list, varbind
     0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00, // sysDescr.0
     0x05, 0x00, // NULL
+];
+
+/// The same GET as SNMPv1 (version 0), for agents that speak only v1.
+const SNMP_V1_SYSDESCR: &[u8] = &[
+    0x30, 0x29, 0x02, 0x01, 0x00, 0x04, 0x06, b'p', b'u', b'b', b'l', b'i', b'c', 0xa0, 0x1c, 0x02, 0x04, 0x53, 0x54,
+    0x41, 0x52, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01,
+    0x01, 0x01, 0x00, 0x05, 0x00,
 ];
 
 /// NTPv4 client request (RFC 5905): LI 0, VN 4, mode 3, the rest zero.
@@ -214,7 +221,7 @@ fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 /// An SNMP GetResponse to our request; the sysDescr it carries.
 fn snmp_reply(r: &[u8]) -> Option<String> {
     let (0x30, msg, _) = tlv(r)? else { return None };
-    let (0x02, _version, rest) = tlv(msg)? else { return None };
+    let (0x02, version, rest) = tlv(msg)? else { return None };
     let (0x04, _community, rest) = tlv(rest)? else { return None };
     let (0xa2, pdu, _) = tlv(rest)? else { return None };
     let (0x02, id, rest) = tlv(pdu)? else { return None };
@@ -228,44 +235,61 @@ fn snmp_reply(r: &[u8]) -> Option<String> {
     let (0x06, _oid, rest) = tlv(bind)? else { return None };
     let (tag, value, _) = tlv(rest)?;
     let descr = if tag == 0x04 { clip(&String::from_utf8_lossy(value)) } else { String::new() };
-    Some(format!("SNMPv2c answers the community \"public\"; sysDescr: {descr}"))
+    let v = match version {
+        [0] => "SNMPv1",
+        [1] => "SNMPv2c",
+        _ => "SNMP",
+    };
+    Some(format!("{v} answers the community \"public\"; sysDescr: {descr}"))
 }
 
 /// The built-in probes, by port.
 pub const PROBES: &[UdpProbe] = &[
-    UdpProbe { port: 53, service: "dns", request: DNS_ROOT_NS, recognise: dns_reply, answers_from_any_port: false },
-    UdpProbe { port: 69, service: "tftp", request: TFTP_RRQ, recognise: tftp_reply, answers_from_any_port: true },
-    UdpProbe { port: 123, service: "ntp", request: NTP_CLIENT, recognise: ntp_reply, answers_from_any_port: false },
-    UdpProbe { port: 137, service: "netbios-ns", request: NBSTAT, recognise: dns_reply, answers_from_any_port: false },
+    UdpProbe { port: 53, service: "dns", requests: &[DNS_ROOT_NS], recognise: dns_reply, answers_from_any_port: false },
+    UdpProbe { port: 69, service: "tftp", requests: &[TFTP_RRQ], recognise: tftp_reply, answers_from_any_port: true },
+    UdpProbe { port: 123, service: "ntp", requests: &[NTP_CLIENT], recognise: ntp_reply, answers_from_any_port: false },
+    UdpProbe {
+        port: 137,
+        service: "netbios-ns",
+        requests: &[NBSTAT],
+        recognise: dns_reply,
+        answers_from_any_port: false,
+    },
     UdpProbe {
         port: 161,
         service: "snmp",
-        request: SNMP_V2C_SYSDESCR,
+        requests: &[SNMP_V2C_SYSDESCR, SNMP_V1_SYSDESCR],
         recognise: snmp_reply,
         answers_from_any_port: false,
     },
     UdpProbe {
         port: 1900,
         service: "ssdp",
-        request: SSDP_MSEARCH,
+        requests: &[SSDP_MSEARCH],
         recognise: ssdp_reply,
         answers_from_any_port: false,
     },
     UdpProbe {
         port: 3702,
         service: "ws-discovery",
-        request: WSD_PROBE,
+        requests: &[WSD_PROBE],
         recognise: wsd_reply,
         answers_from_any_port: false,
     },
     UdpProbe {
         port: 5353,
         service: "mdns",
-        request: MDNS_SERVICES,
+        requests: &[MDNS_SERVICES],
         recognise: mdns_reply,
         answers_from_any_port: false,
     },
-    UdpProbe { port: 5683, service: "coap", request: COAP_CORE, recognise: coap_reply, answers_from_any_port: false },
+    UdpProbe {
+        port: 5683,
+        service: "coap",
+        requests: &[COAP_CORE],
+        recognise: coap_reply,
+        answers_from_any_port: false,
+    },
 ];
 
 /// The probe for `port`, if there is one.
@@ -318,7 +342,9 @@ async fn try_once(addr: SocketAddr, probe: &UdpProbe, timeout: Duration) -> io::
         (UdpSocket::bind(any).await?, None)
     };
     conn.connect(addr).await?;
-    conn.send(probe.request).await?;
+    for r in probe.requests {
+        conn.send(r).await?;
+    }
     let mut buf = vec![0u8; 65_536];
     let mut buf2 = vec![0u8; 65_536];
     let from_other = async {
@@ -353,6 +379,49 @@ async fn try_once(addr: SocketAddr, probe: &UdpProbe, timeout: Duration) -> io::
     }
 }
 
+/// The text of the first `<tag>…</tag>` in `xml`, if short and plain.
+fn xml_text(xml: &str, tag: &str) -> Option<String> {
+    let start = xml.find(&format!("<{tag}>"))? + tag.len() + 2;
+    let len = xml.get(start..)?.find('<')?;
+    let text = clip(xml.get(start..start + len)?.trim());
+    (!text.is_empty()).then_some(text)
+}
+
+/// Fetches the UPnP device description an SSDP answer points to, if it is
+/// on the device itself (never another host), and names the device.
+async fn upnp_description(addr: IpAddr, location: &str) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = location.strip_prefix("http://")?;
+    let (hostport, path) = rest.split_once('/').map_or((rest, "/".to_string()), |(h, p)| (h, format!("/{p}")));
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (h.trim_matches(['[', ']']), p.parse::<u16>().ok()?),
+        None => (hostport, 80),
+    };
+    if host.parse::<IpAddr>().ok()? != addr {
+        return None;
+    }
+    let fetch = async {
+        let mut s = tokio::net::TcpStream::connect(SocketAddr::new(addr, port)).await.ok()?;
+        let req = format!("GET {path} HTTP/1.0\r\nHost: {hostport}\r\nUser-Agent: starmark-scan\r\n\r\n");
+        s.write_all(req.as_bytes()).await.ok()?;
+        let mut body = Vec::new();
+        let _ = (&mut s).take(64 * 1024).read_to_end(&mut body).await;
+        Some(body)
+    };
+    let body = tokio::time::timeout(Duration::from_secs(3), fetch).await.ok()??;
+    let xml = String::from_utf8_lossy(&body);
+    let parts: Vec<String> = [
+        ("friendlyName", "name"),
+        ("manufacturer", "manufacturer"),
+        ("modelName", "model"),
+        ("modelNumber", "model number"),
+    ]
+    .into_iter()
+    .filter_map(|(tag, label)| xml_text(&xml, tag).map(|t| format!("{label}: {t}")))
+    .collect();
+    (!parts.is_empty()).then(|| format!("UPnP description ({})", parts.join(", ")))
+}
+
 /// Probes one port until it answers, is refused, or runs out of tries.
 async fn probe_port(addr: IpAddr, probe: UdpProbe, s: UdpSettings) -> (u16, UdpState) {
     let target = SocketAddr::new(addr, probe.port);
@@ -362,7 +431,19 @@ async fn probe_port(addr: IpAddr, probe: UdpProbe, s: UdpSettings) -> (u16, UdpS
                 return (
                     probe.port,
                     match (probe.recognise)(&reply) {
-                        Some(detail) => UdpState::Open { service: probe.service, detail, reply_bytes: reply.len() },
+                        Some(mut detail) => {
+                            // SSDP points to the device's description: read it.
+                            if probe.service == "ssdp"
+                                && let Some(loc) = detail
+                                    .split("LOCATION: ")
+                                    .nth(1)
+                                    .map(|l| l.split(';').next().unwrap_or(l).trim().to_string())
+                                && let Some(desc) = upnp_description(addr, &loc).await
+                            {
+                                detail = format!("{detail}; {desc}");
+                            }
+                            UdpState::Open { service: probe.service, detail, reply_bytes: reply.len() }
+                        }
                         None => UdpState::OpenUnrecognised { reply_bytes: reply.len() },
                     },
                 );
@@ -410,8 +491,10 @@ mod tests {
 
     #[test]
     fn ber_lengths_in_the_snmp_request_add_up() {
-        let (tag, body, rest) = tlv(SNMP_V2C_SYSDESCR).unwrap();
-        assert_eq!((tag, body.len(), rest.len()), (0x30, SNMP_V2C_SYSDESCR.len() - 2, 0));
+        for req in [SNMP_V2C_SYSDESCR, SNMP_V1_SYSDESCR] {
+            let (tag, body, rest) = tlv(req).unwrap();
+            assert_eq!((tag, body.len(), rest.len()), (0x30, req.len() - 2, 0));
+        }
     }
 
     #[test]
@@ -442,7 +525,9 @@ mod tests {
     #[test]
     fn recognisers_refuse_noise() {
         for probe in PROBES {
-            for noise in [&b""[..], b"\x00", b"\xff\xff\xff\xff", b"HTTP/1.0 400 Bad", probe.request] {
+            let mut noises: Vec<&[u8]> = vec![b"", b"\x00", b"\xff\xff\xff\xff", b"HTTP/1.0 400 Bad"];
+            noises.extend(probe.requests.iter().copied());
+            for noise in noises {
                 let got = (probe.recognise)(noise);
                 // Echoing our request back is not an answer (WS-Discovery's
                 // request is itself an Envelope, the one exception).
@@ -455,5 +540,9 @@ mod tests {
             .unwrap()
             .contains("SERVER: Linux UPnP/1.1 [31mMiniUPnPd"));
         assert_eq!(ntp_reply(&[0x24; 48]).unwrap(), "NTP version 4, stratum 36");
+        let xml = "<root><device><friendlyName>Cam \u{1b}X</friendlyName><manufacturer></manufacturer></device></root>";
+        assert_eq!(xml_text(xml, "friendlyName").unwrap(), "Cam X");
+        assert_eq!(xml_text(xml, "manufacturer"), None);
+        assert_eq!(xml_text(xml, "modelName"), None);
     }
 }

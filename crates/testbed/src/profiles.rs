@@ -7,9 +7,11 @@
 //!   SSDP on 1900/udp and its control URL over HTTP on 5000/tcp), an MQTT
 //!   broker without authentication (mosquitto), and a web server over
 //!   plain HTTP (lighttpd).
-//! - [`Profile::hardened`]: SSH (dropbear, ed25519 host key) and a web
-//!   server over TLS only (lighttpd with mod_openssl, a self-signed
-//!   certificate made by `openssl`); nothing else.
+//! - [`Profile::hardened`]: SSH (dropbear with an ed25519 host key only,
+//!   no password logins, no root logins; Debian's dropbear fixes its
+//!   algorithm list at build time, so it cannot be narrowed further here)
+//!   and a web server over TLS 1.2+ only (lighttpd with mod_openssl, a
+//!   self-signed certificate made by `openssl`); nothing else.
 //!
 //! Every daemon runs in the foreground inside the device's namespace with
 //! configuration written to a temporary directory, and is killed when the
@@ -139,7 +141,7 @@ impl Profile {
 
         let key = d.join("dropbear_ed25519").display().to_string();
         crate::run(Command::new("dropbearkey").args(["-t", "ed25519", "-f", &key]))?;
-        daemons.push(device.spawn("dropbear", &["-F", "-E", "-s", "-r", &key, "-p", &format!("{addr}:22")])?);
+        daemons.push(device.spawn("dropbear", &["-F", "-E", "-s", "-w", "-r", &key, "-p", &format!("{addr}:22")])?);
 
         let pem = d.join("server.pem").display().to_string();
         let keypem = d.join("key.pem").display().to_string();

@@ -7,7 +7,7 @@
 //!   SSDP on 1900/udp and its control URL over HTTP on 5000/tcp), an MQTT
 //!   broker without authentication (mosquitto), and a web server over
 //!   plain HTTP (lighttpd).
-//! - [`Profile::hardened`]: SSH (dropbear with an ed25519 host key only,
+//! - The hardened device, [`Profile::hardened`]: SSH (dropbear with an ed25519 host key only,
 //!   no password logins, no root logins; Debian's dropbear fixes its
 //!   algorithm list at build time, so it cannot be narrowed further here)
 //!   and a web server over TLS 1.2+ only (lighttpd with mod_openssl, a

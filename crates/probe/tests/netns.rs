@@ -27,6 +27,26 @@ fn serve(d: &Device, ports: &[u16]) {
     }
 }
 
+/// nmap's open TCP ports of the device among `ports` (connect scan).
+async fn nmap_open(d: &Device, ports: &[u16]) -> Vec<u16> {
+    let spec = starmark_probe::ports::Ranges(ports).to_string();
+    let out = tokio::process::Command::new("nmap")
+        .args(["-sT", "-Pn", "-n", "-T4", "--open", "-oG", "-", "-p", &spec, &d.addr.to_string()])
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut v: Vec<u16> = text
+        .lines()
+        .filter_map(|l| l.split("Ports: ").nth(1))
+        .flat_map(|p| p.split(", "))
+        .filter(|p| p.contains("/open/"))
+        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 fn quick() -> Settings {
     Settings { max_timeout: Duration::from_millis(600), ..Settings::default() }
 }
@@ -115,6 +135,7 @@ async fn a_device_that_drops_instead_of_refusing_has_filtered_ports() {
     assert_eq!(open, vec![22, 443]);
     assert_eq!((closed, filtered, unknown.len()), (0, 598, 0), "{unknown:?}");
     assert!(o.complete(), "the open ports prove the device alive, so silence means filtered");
+    assert_eq!(nmap_open(&d, &ports).await, open, "nmap finds the same open ports");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,6 +149,7 @@ async fn rate_limited_resets_still_give_exact_results() {
     assert_eq!(open, vec![8080]);
     assert_eq!((closed, filtered, unknown.len()), (500, 0, 0), "retries recover every swallowed reset");
     assert!(o.attempts > 501, "resets were swallowed, so some ports needed more tries");
+    assert_eq!(nmap_open(&d, &ports).await, open, "nmap finds the same open ports");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,4 +175,5 @@ async fn a_slow_lossy_link_still_gives_exact_results() {
     assert_eq!((closed, filtered, unknown.len()), (1997, 0, 0), "{unknown:?}");
     let srtt = o.srtt.unwrap();
     assert!(srtt >= Duration::from_millis(19), "the link's delay shows in the round-trip time: {srtt:?}");
+    assert_eq!(nmap_open(&d, &ports).await, open, "nmap finds the same open ports");
 }

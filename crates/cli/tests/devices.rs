@@ -18,46 +18,24 @@ fn scan(args: &[&str]) -> (i32, Value) {
 
 /// nmap's open TCP ports (full connect scan).
 fn nmap_open_tcp(addr: &str) -> Vec<u64> {
-    let out = std::process::Command::new("nmap")
-        .args(["-sT", "-Pn", "-n", "-T4", "-p-", "--open", "-oG", "-", addr])
-        .output()
-        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut v: Vec<u64> = text
-        .lines()
-        .filter_map(|l| l.split("Ports: ").nth(1))
-        .flat_map(|p| p.split(", "))
-        .filter(|p| p.contains("/open/"))
-        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
-        .collect();
-    v.sort_unstable();
-    v
+    starmark_testbed::nmap::open_ports(&["-sT", "-Pn", "-n", "-T4", "-p-", addr]).into_iter().map(u64::from).collect()
 }
 
 /// The UDP ports of the IoT set that nmap -sU finds open (answering).
 fn nmap_open_udp(addr: &str) -> Vec<u64> {
-    let out = std::process::Command::new("nmap")
-        .args([
-            "-sU",
-            "-Pn",
-            "-n",
-            "--max-retries",
-            "3",
-            "-oG",
-            "-",
-            "-p",
-            "53,69,123,137,161,1900,3702,5353,5683",
-            addr,
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.lines()
-        .filter_map(|l| l.split("Ports: ").nth(1))
-        .flat_map(|p| p.split(", "))
-        .filter(|p| p.contains("/open/"))
-        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
-        .collect()
+    starmark_testbed::nmap::open_ports(&[
+        "-sU",
+        "-Pn",
+        "-n",
+        "--max-retries",
+        "3",
+        "-p",
+        "53,69,123,137,161,1900,3702,5353,5683",
+        addr,
+    ])
+    .into_iter()
+    .map(u64::from)
+    .collect()
 }
 
 fn open_udp(v: &Value) -> Vec<u64> {

@@ -107,22 +107,12 @@ async fn same_open_ports_as_nmap_on_loopback() {
     let ports = around(&open, 300);
     let spec = starmark_probe::ports::Ranges(&ports).to_string();
     let o = scan(LOCALHOST, &ports, &Settings::default(), &|_| {}).await;
-    let out = tokio::process::Command::new("nmap")
-        .args(["-sT", "-Pn", "-n", "-T4", "--open", "-oG", "-", "-p", &spec, "127.0.0.1"])
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut nmap_open: Vec<u16> = text
-        .lines()
-        .filter_map(|l| l.split("Ports: ").nth(1))
-        .flat_map(|ports| ports.split(", "))
-        .filter(|p| p.contains("/open/"))
-        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
-        .collect();
-    nmap_open.sort_unstable();
-    assert_eq!(o.open(), nmap_open, "starmark and nmap disagree; nmap said:\n{text}");
+    let nmap_open = tokio::task::spawn_blocking(move || {
+        starmark_testbed::nmap::open_ports(&["-sT", "-Pn", "-n", "-T4", "-p", &spec, "127.0.0.1"])
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.open(), nmap_open, "starmark and nmap disagree");
 }
 
 /// A fake service on loopback: `behave` runs on every accepted connection.

@@ -30,21 +30,12 @@ fn serve(d: &Device, ports: &[u16]) {
 /// nmap's open TCP ports of the device among `ports` (connect scan).
 async fn nmap_open(d: &Device, ports: &[u16]) -> Vec<u16> {
     let spec = starmark_probe::ports::Ranges(ports).to_string();
-    let out = tokio::process::Command::new("nmap")
-        .args(["-sT", "-Pn", "-n", "-T4", "--open", "-oG", "-", "-p", &spec, &d.addr.to_string()])
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("nmap is required (Debian nmap; `cargo xtask test` installs it): {e}"));
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut v: Vec<u16> = text
-        .lines()
-        .filter_map(|l| l.split("Ports: ").nth(1))
-        .flat_map(|p| p.split(", "))
-        .filter(|p| p.contains("/open/"))
-        .filter_map(|p| p.split('/').next()?.trim().parse().ok())
-        .collect();
-    v.sort_unstable();
-    v
+    let addr = d.addr.to_string();
+    tokio::task::spawn_blocking(move || {
+        starmark_testbed::nmap::open_ports(&["-sT", "-Pn", "-n", "-T4", "-p", &spec, &addr])
+    })
+    .await
+    .unwrap()
 }
 
 fn quick() -> Settings {

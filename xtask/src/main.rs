@@ -162,6 +162,8 @@ const PACKAGES: &[(&str, &str)] = &[
     ("/usr/sbin/ftpd", "inetutils-ftpd"),
     ("miniupnpd", "miniupnpd"),
     ("openssl", "openssl"),
+    // Tools no one here wrote, for the protocol checks' accuracy tests.
+    ("ssh-audit", "ssh-audit"),
     // The browser harness (crates/server/tests/browser) runs on Node.js.
     ("node", "nodejs"),
     ("npm", "npm"),

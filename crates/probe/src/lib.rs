@@ -7,6 +7,7 @@
 //!   closed or filtered while the device was not answering.
 //! - [`udp`]: protocol probes for the UDP services IoT devices expose.
 //! - [`service`]: what answers on an open TCP port (banner and handshake).
+//! - [`ssh`]: an SSH server's algorithm lists, read from its KEXINIT.
 //! - [`findings`]: what the results mean for the criteria (S1.1-13 first),
 //!   risky services, and the vendor's declared interfaces.
 //! - [`report`]: the scan's result as data (`--json`) and as text.
@@ -17,6 +18,7 @@ pub mod findings;
 pub mod ports;
 pub mod report;
 pub mod service;
+pub mod ssh;
 pub mod target;
 pub mod tcp;
 pub mod udp;

@@ -164,6 +164,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("openssl", "openssl"),
     // Tools no one here wrote, for the protocol checks' accuracy tests.
     ("ssh-audit", "ssh-audit"),
+    ("sslscan", "sslscan"),
     // The browser harness (crates/server/tests/browser) runs on Node.js.
     ("node", "nodejs"),
     ("npm", "npm"),

@@ -8,6 +8,7 @@
 //! - [`udp`]: protocol probes for the UDP services IoT devices expose.
 //! - [`service`]: what answers on an open TCP port (banner and handshake).
 //! - [`ssh`]: an SSH server's algorithm lists, read from its KEXINIT.
+//! - [`tls`]: which TLS versions a service accepts (hand-built ClientHellos).
 //! - [`findings`]: what the results mean for the criteria (S1.1-13 first),
 //!   risky services, and the vendor's declared interfaces.
 //! - [`report`]: the scan's result as data (`--json`) and as text.
@@ -21,4 +22,5 @@ pub mod service;
 pub mod ssh;
 pub mod target;
 pub mod tcp;
+pub mod tls;
 pub mod udp;

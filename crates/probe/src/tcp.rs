@@ -284,6 +284,8 @@ struct Scan {
     last_decrease: Instant,
     rtt: Rtt,
     anchor: Option<u16>,
+    /// Whether the anchor is an open port (a closed one is preferred).
+    anchor_open: bool,
     /// When the device last answered anything.
     alive_at: Option<Instant>,
     silent_in_a_row: usize,
@@ -325,6 +327,7 @@ impl Scan {
             last_decrease: now,
             rtt: Rtt { srtt: None, rttvar: 0.0 },
             anchor: None,
+            anchor_open: false,
             alive_at: None,
             silent_in_a_row: 0,
             events: Vec::new(),
@@ -354,8 +357,9 @@ impl Scan {
         self.alive_at = Some(Instant::now());
         self.silent_in_a_row = 0;
         // Prefer a closed port as the anchor: checking it costs a reset.
-        if self.anchor.is_none() || (refused && self.anchor_is_open()) {
+        if self.anchor.is_none() || (refused && self.anchor_open) {
             self.anchor = Some(job.port);
+            self.anchor_open = !refused;
         }
         if job.tries > 0 {
             // It answered a later try: an earlier one was lost, not
@@ -394,10 +398,6 @@ impl Scan {
         // A window alone cannot slow a fast link down to a device that
         // answers a few hundred probes a second: pace the sends too.
         self.gap = (self.gap * 2).clamp(Duration::from_micros(500), MAX_GAP);
-    }
-
-    fn anchor_is_open(&self) -> bool {
-        self.anchor.is_some_and(|a| self.results.iter().any(|(p, st)| *p == a && matches!(st, PortState::Open { .. })))
     }
 
     fn unanswered_try(&mut self, mut job: Job, how: NoAnswer) {

@@ -598,6 +598,14 @@ async fn artwork_svg(s: &AppState, id: &str, q: &SizeQuery) -> Result<(String, c
     Ok((svg, size))
 }
 
+/// An image that depends only on the label ID: cacheable for a day.
+fn image(body: impl IntoResponse, content_type: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
+    r
+}
+
 /// Printable label artwork, SVG with outlined text: `?size=small|medium|large`.
 pub(crate) async fn label_svg(
     State(s): State<AppState>,
@@ -608,10 +616,7 @@ pub(crate) async fn label_svg(
         Ok(a) => a,
         Err(r) => return *r,
     };
-    let mut r = svg.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
-    r
+    image(svg, "image/svg+xml")
 }
 
 /// The same artwork as a 600 dpi PNG.
@@ -629,10 +634,7 @@ pub(crate) async fn label_png(
         Ok(Some(p)) => p,
         _ => return (StatusCode::INTERNAL_SERVER_ERROR, "PNG rendering failed").into_response(),
     };
-    let mut r = png.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
-    r
+    image(png, "image/png")
 }
 
 /// The QR code of a label's canonical page URL, as SVG.
@@ -642,10 +644,7 @@ pub(crate) async fn qr_svg(State(s): State<AppState>, Path(id): Path<String>) ->
         Err(r) => return *r,
     };
     let svg = code.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).quiet_zone(true).build();
-    let mut r = svg.into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
-    r
+    image(svg, "image/svg+xml")
 }
 
 /// The same QR code as PNG.
@@ -659,10 +658,7 @@ pub(crate) async fn qr_png(State(s): State<AppState>, Path(id): Path<String>) ->
     if img.write_to(&mut out, image::ImageFormat::Png).is_err() {
         return (StatusCode::INTERNAL_SERVER_ERROR, "PNG encoding failed").into_response();
     }
-    let mut r = out.into_inner().into_response();
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(crate::caching::IMMUTABLE_IMAGE));
-    r
+    image(out.into_inner(), "image/png")
 }
 
 /// Texts of the home and search page.

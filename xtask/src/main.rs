@@ -154,6 +154,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("snmpd", "snmpd"),
     ("dnsmasq", "dnsmasq-base"),
     ("dropbear", "dropbear-bin"),
+    ("/usr/sbin/sshd", "openssh-server"),
     ("lighttpd", "lighttpd"),
     ("/usr/lib/lighttpd/mod_openssl.so", "lighttpd-mod-openssl"),
     ("mosquitto", "mosquitto"),

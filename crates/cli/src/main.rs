@@ -334,9 +334,21 @@ struct ScanArgs {
     /// findings.
     #[arg(long, value_name = "FILE")]
     declared: Option<std::path::PathBuf>,
-    /// Report open ports only, without identifying their services.
+    /// Report open ports only, without identifying their services (and so
+    /// without protocol checks).
     #[arg(long)]
     no_identify: bool,
+    /// Which protocol checks to run on the services found, comma-separated:
+    /// ssh, tls, credentials, mqtt, upnp, http, snmp; or `none` [default: all].
+    #[arg(long, value_name = "LIST")]
+    checks: Option<String>,
+    /// The vendor's factory logins (TOML, format "starmark-credentials/1",
+    /// [[credential]] user/password), tried before the universal list.
+    #[arg(long, value_name = "FILE")]
+    factory_credentials: Option<std::path::PathBuf>,
+    /// Pause between two login attempts on one service (e.g. 500ms, 2s).
+    #[arg(long, value_name = "DURATION", default_value = "500ms")]
+    login_pace: String,
 }
 
 #[derive(Debug, Args)]

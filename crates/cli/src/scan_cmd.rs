@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
+use starmark_probe::checks::{Check, CheckSettings};
 use starmark_probe::ports::PortSet;
 use starmark_probe::report::Report;
 use starmark_probe::tcp::{Progress, Settings};
@@ -17,7 +18,8 @@ const FINDINGS: u8 = 1;
 /// Exit code of a scan that left ports unknown.
 const INCOMPLETE: u8 = 3;
 
-/// `90s`, `30m`, `2h`, or plain seconds.
+/// `500ms`, `90s`, `30m`, `2h`, or plain seconds; more than zero, at most
+/// a day.
 fn parse_duration(s: &str) -> Option<Duration> {
     let s = s.trim();
     let (num, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
@@ -25,13 +27,33 @@ fn parse_duration(s: &str) -> Option<Duration> {
         None => (s, "s"),
     };
     let n: u64 = num.parse().ok()?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n.checked_mul(60)?,
-        "h" => n.checked_mul(3600)?,
+    let ms = match unit {
+        "ms" => n,
+        "s" => n.checked_mul(1000)?,
+        "m" => n.checked_mul(60_000)?,
+        "h" => n.checked_mul(3_600_000)?,
         _ => return None,
     };
-    (secs > 0 && secs <= 24 * 3600).then(|| Duration::from_secs(secs))
+    (ms > 0 && ms <= 24 * 3_600_000).then(|| Duration::from_millis(ms))
+}
+
+/// `--checks`: a comma-separated list, or `none`.
+fn parse_checks(s: Option<&str>) -> Result<Vec<Check>, String> {
+    let Some(s) = s else { return Ok(Check::ALL.to_vec()) };
+    if s.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for name in s.split(',').map(str::trim) {
+        let Some(c) = Check::parse(name) else {
+            let all: Vec<&str> = Check::ALL.iter().map(|c| c.name()).collect();
+            return Err(format!("no check named {name:?}; the checks are {} (or none)", all.join(", ")));
+        };
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// How many sockets the scan may hold open at once: the open-files limit,
@@ -82,6 +104,26 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
             match starmark_probe::findings::DeclaredInterfaces::parse(&text) {
                 Ok(d) => Some(d),
                 Err(e) => return Ok(usage(format_args!("--declared {}: {e}", path.display()))),
+            }
+        }
+    };
+    let enabled = match parse_checks(a.checks.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return Ok(usage(format_args!("--checks: {e}"))),
+    };
+    let Some(pace) = parse_duration(&a.login_pace) else {
+        return Ok(usage(format_args!("--login-pace `{}`: write e.g. 500ms or 2s", a.login_pace)));
+    };
+    let factory = match &a.factory_credentials {
+        None => None,
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => return Ok(usage(format_args!("--factory-credentials {}: {e}", path.display()))),
+            };
+            match starmark_probe::creds::DeclaredCredentials::parse(&text) {
+                Ok(d) => Some(d),
+                Err(e) => return Ok(usage(format_args!("--factory-credentials {}: {e}", path.display()))),
             }
         }
     };
@@ -145,6 +187,17 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
         let (udp, _) = starmark_probe::udp::scan(target.addr, &ports.udp, &udp_settings).await;
         report = report.with_udp(starmark_probe::report::UdpReport::new(udp_settings, &udp));
     }
+    if !a.no_identify && !enabled.is_empty() {
+        if let Some(b) = &bar {
+            b.set_message("- protocol checks");
+        }
+        let mut check_settings = CheckSettings::new(starmark_probe::creds::candidates(factory.as_ref()));
+        check_settings.enabled = enabled;
+        check_settings.pace = pace;
+        check_settings.budget = budget;
+        let results = starmark_probe::checks::run(target.addr, &report, &check_settings).await;
+        report = report.with_checks(check_settings, results);
+    }
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -169,12 +222,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn check_lists() {
+        assert_eq!(parse_checks(None).unwrap().len(), Check::ALL.len());
+        assert_eq!(parse_checks(Some("none")).unwrap(), Vec::<Check>::new());
+        assert_eq!(parse_checks(Some("tls, ssh,tls")).unwrap(), vec![Check::Tls, Check::Ssh]);
+        assert!(parse_checks(Some("tls,telnet")).unwrap_err().contains("telnet"));
+        assert!(parse_checks(Some("")).is_err());
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("90s"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("30m"), Some(Duration::from_secs(1800)));
         assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
         assert_eq!(parse_duration("45"), Some(Duration::from_secs(45)));
-        for bad in ["", "0", "m", "5d", "25h", "-5s", "99999999999999999999s"] {
+        assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
+        for bad in ["", "0", "0ms", "m", "5d", "25h", "-5s", "99999999999999999999s", "1.5s"] {
             assert_eq!(parse_duration(bad), None, "{bad}");
         }
     }

@@ -1,8 +1,9 @@
 //! `starmark scan` against whole test devices of real Debian daemons (see
 //! `starmark_testbed::Profile`): every TCP port and the IoT UDP set, the
-//! services, the findings, the declared-interfaces check, and nmap's open
-//! ports on the same device for comparison. Needs root for the network
-//! namespaces; fails, never skips, without.
+//! services, the protocol checks and their findings, the
+//! declared-interfaces check, and nmap's open ports on the same device for
+//! comparison. Needs root for the network namespaces; fails, never skips,
+//! without.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
 use serde_json::Value;
@@ -67,24 +68,63 @@ fn criteria_exist(v: &Value) {
     let star1 = catalogs.current("star-1").unwrap();
     for f in v["findings"].as_array().unwrap() {
         let c = f["criteria"].as_array().unwrap();
-        assert_eq!(c[0], "S1.1-13", "S1.1-13 comes first: {f}");
+        assert!(!c.is_empty(), "every finding bears on a criterion: {f}");
+        let id = f["id"].as_str().unwrap();
+        if ["exposed/", "risky/", "undeclared/", "declared-missing/", "incomplete/"].iter().any(|p| id.starts_with(p)) {
+            assert_eq!(c[0], "S1.1-13", "interface findings name S1.1-13 first: {f}");
+        }
         for id in c {
             assert!(star1.requirement(id.as_str().unwrap()).is_some(), "unknown criterion in {f}");
         }
     }
 }
 
+fn finding<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no finding {id}: {:?}", finding_ids(v)))
+}
+
+/// A factory password the vendor declares (wrongly: the device refuses
+/// it), so that the report can be searched for it.
+const DECLARED_SECRET: &str = "Vendor-Secret-7q!";
+
 #[test]
 fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
     let mut p = Profile::weak().unwrap_or_else(|e| panic!("the weak test device cannot run here: {e}"));
     let addr = p.device.addr.to_string();
-    let (code, v) = scan(&[&addr]);
+    let dir = tempfile::tempdir().unwrap();
+    let factory = dir.path().join("factory.toml");
+    std::fs::write(
+        &factory,
+        format!(
+            "format = \"starmark-credentials/1\"\n[[credential]]\nuser = \"admin\"\npassword = \"{DECLARED_SECRET}\"\n"
+        ),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("starmark")
+        .unwrap()
+        .args(["scan", &addr, "--json", "--factory-credentials", factory.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let all = [out.stdout.as_slice(), out.stderr.as_slice()].concat();
+    assert!(
+        !String::from_utf8_lossy(&all).contains(DECLARED_SECRET),
+        "a password tried appears in the report or the log"
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let code = out.status.code().unwrap();
     p.check_running().unwrap();
     assert_eq!(code, 1, "risky services found: exit 1\n{v:#}");
-    assert_eq!(v["complete"], true);
+    assert_eq!(v["complete"], true, "{:#}", v["checks"]);
     // 199 is snmpd's SMUX port, which Debian's snmpd opens by default.
-    assert_eq!(open_tcp(&v), vec![21, 23, 80, 199, 1883, 5000]);
+    assert_eq!(open_tcp(&v), vec![21, 22, 23, 80, 199, 443, 1883, 5000]);
     assert_eq!(open_tcp(&v), nmap_open_tcp(&addr), "starmark and nmap disagree");
+    assert!(service_of(&v, 22).1.contains("dropbear"));
+    assert_eq!(service_of(&v, 443).0, "tls");
     assert_eq!(service_of(&v, 21).0, "ftp");
     assert_eq!(service_of(&v, 23).0, "telnet");
     let web = service_of(&v, 80);
@@ -108,10 +148,49 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
     for want in ["risky/tcp/21", "risky/tcp/23", "risky/tcp/80", "risky/tcp/1883", "risky/udp/161", "risky/udp/1900"] {
         assert!(ids.contains(&want.to_string()), "missing {want}: {ids:?}");
     }
-    for port in ["21", "23", "80", "199", "1883", "5000"] {
+    for port in ["21", "22", "23", "80", "199", "443", "1883", "5000"] {
         assert!(ids.contains(&format!("exposed/tcp/{port}")), "{ids:?}");
     }
     criteria_exist(&v);
+
+    // The protocol checks: every weakness the device was built with, each
+    // with evidence and the criteria it bears on.
+    for (id, criterion) in [
+        ("default-credentials/tcp/23", "S1.1-02"),
+        ("default-credentials/tcp/21", "S1.1-02"),
+        ("default-credentials/tcp/22", "S1.1-02"),
+        ("mqtt/anonymous/tcp/1883", "S1.1-01"),
+        ("mqtt/subscribe-all/tcp/1883", "S1.1-01"),
+        ("mqtt/no-tls/tcp/1883", "S1.1-12"),
+        ("upnp/open-control/tcp/5000", "S1.1-01"),
+        ("snmp/default-community/udp/161", "S1.1-02"),
+        ("snmp/write-access/udp/161", "S1.1-01"),
+        ("http/cleartext-login/tcp/80", "S1.1-12"),
+        ("http/missing-security-headers/tcp/80", "S1.1-01"),
+        ("tls/legacy-version/tcp/443", "S1.1-12"),
+        ("tls/weak-suites/tcp/443", "S1.1-12"),
+        ("tls/weak-key/tcp/443", "S1.1-12"),
+        ("tls/weak-signature/tcp/443", "S1.1-12"),
+        ("ssh/weak-algorithms/tcp/22", "S1.1-12"),
+        ("ssh/password-login/tcp/22", "S1.1-04"),
+    ] {
+        let f = finding(&v, id);
+        assert!(f["criteria"].as_array().unwrap().iter().any(|c| c == criterion), "{f}");
+        assert!(!f["evidence"].as_str().unwrap().is_empty(), "{f}");
+        assert!(!f["transcript"].as_array().unwrap().is_empty(), "{f}");
+    }
+    // The declared password was tried first and refused; the universal
+    // admin/admin got in, named by its place in the list.
+    let telnet = finding(&v, "default-credentials/tcp/23");
+    assert!(telnet["evidence"].as_str().unwrap().starts_with("universal/1 (user \"admin\""), "{telnet}");
+    let t: Vec<&str> = telnet["transcript"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert!(t.iter().any(|l| l.contains("trying declared/1")), "{t:#?}");
+    assert!(t.contains(&"> [password]"), "{t:#?}");
+    assert!(finding(&v, "tls/legacy-version/tcp/443")["title"].as_str().unwrap().contains("TLSv1.0, TLSv1.1"));
+    assert!(finding(&v, "ssh/weak-algorithms/tcp/22")["evidence"].as_str().unwrap().contains("hmac-sha1"));
+    for c in v["checks"].as_array().unwrap() {
+        assert_eq!(c["status"], "completed", "{c}");
+    }
 
     // With the vendor's list: what is not on it, and what is on it but silent.
     let dir = tempfile::tempdir().unwrap();
@@ -120,13 +199,14 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
         &declared,
         "format = \"starmark-interfaces/1\"\n\
          [[interface]]\nproto = \"tcp\"\nport = 80\nservice = \"http\"\npurpose = \"web UI\"\n\
-         [[interface]]\nproto = \"tcp\"\nport = 443\nservice = \"https\"\n",
+         [[interface]]\nproto = \"tcp\"\nport = 8443\nservice = \"https\"\n",
     )
     .unwrap();
-    let (code, v) = scan(&[&addr, "-p", "21,23,80,443,1883", "--declared", declared.to_str().unwrap()]);
+    let (code, v) =
+        scan(&[&addr, "-p", "21,23,80,8443,1883", "--checks", "none", "--declared", declared.to_str().unwrap()]);
     assert_eq!(code, 1);
     let ids = finding_ids(&v);
-    for want in ["undeclared/tcp/21", "undeclared/tcp/23", "undeclared/tcp/1883", "declared-missing/tcp/443"] {
+    for want in ["undeclared/tcp/21", "undeclared/tcp/23", "undeclared/tcp/1883", "declared-missing/tcp/8443"] {
         assert!(ids.contains(&want.to_string()), "missing {want}: {ids:?}");
     }
     assert!(!ids.contains(&"undeclared/tcp/80".to_string()), "{ids:?}");
@@ -141,12 +221,32 @@ fn the_hardened_device_shows_only_its_two_services() {
     assert_eq!(open_tcp(&v), vec![22, 443]);
     assert_eq!(open_tcp(&v), nmap_open_tcp(&addr), "starmark and nmap disagree");
     let ssh = service_of(&v, 22);
-    assert!(ssh.0 == "ssh" && ssh.1.contains("dropbear"), "{ssh:?}");
+    assert!(ssh.0 == "ssh" && ssh.1.contains("OpenSSH"), "{ssh:?}");
     assert_eq!(service_of(&v, 443).0, "tls");
+    // Every protocol check that applies ran to the end and found nothing.
+    let ran: Vec<(String, u64, String)> = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (c["check"].as_str().unwrap().into(), c["port"].as_u64().unwrap(), c["status"].as_str().unwrap().into())
+        })
+        .collect();
+    assert_eq!(
+        ran,
+        vec![
+            ("ssh".into(), 22, "completed".into()),
+            ("tls".into(), 443, "completed".into()),
+            ("http".into(), 443, "completed".into())
+        ]
+    );
+    let certificate = &v["checks"][1]["data"]["certificate"];
+    assert_eq!(certificate["key_type"], "EC", "{certificate}");
+    assert_eq!(certificate["self_signed"], true, "{certificate}");
     assert!(v["udp"]["ports"].as_array().unwrap().iter().all(|u| u["state"] == "closed"), "{v:#}");
     assert_eq!(nmap_open_udp(&addr), Vec::<u64>::new(), "nmap finds no UDP service either");
     let ids = finding_ids(&v);
-    assert_eq!(ids, vec!["exposed/tcp/22", "exposed/tcp/443"], "only its two services, nothing risky");
+    assert_eq!(ids, vec!["exposed/tcp/22", "exposed/tcp/443"], "only its two services, nothing risky or weak");
     assert_eq!(code, 0, "nothing needs attention");
     criteria_exist(&v);
 }

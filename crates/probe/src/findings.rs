@@ -56,6 +56,9 @@ pub struct Finding {
     pub criteria: Vec<&'static str>,
     pub title: String,
     pub evidence: String,
+    /// What was sent and received, secrets redacted (protocol checks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub transcript: Vec<String>,
 }
 
 /// One intended interface in the vendor's list.
@@ -170,6 +173,7 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
             criteria: vec!["S1.1-13"],
             title: format!("{port}/{proto} is reachable ({name})"),
             evidence: what.clone(),
+            transcript: Vec::new(),
         });
         if let Some((severity, title, criteria)) = risk(*proto, *port, name, detail) {
             out.push(Finding {
@@ -178,6 +182,7 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
                 criteria,
                 title: format!("{port}/{proto}: {title}"),
                 evidence: what.clone(),
+                transcript: Vec::new(),
             });
         }
         if declared.is_some() && !is_declared(*proto, *port) {
@@ -187,6 +192,7 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
                 criteria: vec!["S1.1-13"],
                 title: format!("{port}/{proto} ({name}) is reachable but not in the declared interfaces"),
                 evidence: what,
+                transcript: Vec::new(),
             });
         }
     }
@@ -209,6 +215,7 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
                         i.service.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
                     ),
                     evidence: "the declared list and the device disagree: update the list or check the device".into(),
+                    transcript: Vec::new(),
                 });
             }
         }
@@ -220,7 +227,11 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
             criteria: vec!["S1.1-13"],
             title: "the scan is incomplete: some ports have no definite answer".into(),
             evidence: "see the inconclusive and unanswered ports; nothing about them may be called safe".into(),
+            transcript: Vec::new(),
         });
+    }
+    for c in &report.checks {
+        out.extend(c.findings.iter().cloned());
     }
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
     out

@@ -7,20 +7,28 @@
 //!   closed or filtered while the device was not answering.
 //! - [`udp`]: protocol probes for the UDP services IoT devices expose.
 //! - [`service`]: what answers on an open TCP port (banner and handshake).
-//! - [`ssh`]: an SSH server's algorithm lists, read from its KEXINIT.
-//! - [`tls`]: which TLS versions a service accepts (hand-built ClientHellos).
 //! - [`findings`]: what the results mean for the criteria (S1.1-13 first),
 //!   risky services, and the vendor's declared interfaces.
+//! - [`checks`]: the protocol checks on the services found, their rules
+//!   and findings; with [`ssh`] (algorithms, logins), [`tls`] (versions,
+//!   cipher suites, certificate), [`creds`] (factory logins, redacting
+//!   transcripts), [`http`], [`mqtt`], [`upnp`] and [`snmp`].
 //! - [`report`]: the scan's result as data (`--json`) and as text.
 //!
 //! The probe only ever connects to the one target address it was given.
 
+pub mod checks;
+pub mod creds;
 pub mod findings;
+pub mod http;
+pub mod mqtt;
 pub mod ports;
 pub mod report;
 pub mod service;
+pub mod snmp;
 pub mod ssh;
 pub mod target;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
+pub mod upnp;

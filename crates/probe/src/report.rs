@@ -32,6 +32,11 @@ pub struct Report {
     pub events: Vec<Event>,
     /// Whether every port got a definite state.
     pub complete: bool,
+    /// The protocol checks run on the services found (see [`crate::checks`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<crate::checks::CheckResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_settings: Option<crate::checks::CheckSettings>,
     /// What the results mean for the criteria (see [`crate::findings`]).
     pub findings: Vec<crate::findings::Finding>,
 }
@@ -223,6 +228,8 @@ impl Report {
             events: o.events.clone(),
             complete: o.complete(),
             udp: None,
+            checks: Vec::new(),
+            check_settings: None,
             findings: Vec::new(),
         }
     }
@@ -245,6 +252,19 @@ impl Report {
                 p.service = Some(svc);
             }
         }
+        self
+    }
+
+    /// Adds the protocol checks' results; the report is complete only if
+    /// every check finished.
+    pub fn with_checks(
+        mut self,
+        settings: crate::checks::CheckSettings,
+        checks: Vec<crate::checks::CheckResult>,
+    ) -> Report {
+        self.complete = self.complete && checks.iter().all(|c| c.reason.is_none());
+        self.checks = checks;
+        self.check_settings = Some(settings);
         self
     }
 
@@ -311,6 +331,16 @@ impl Report {
                 let _ = writeln!(s, "{:>5}/udp  {:<12}  {state}", p.port, p.probe);
             }
         }
+        if !self.checks.is_empty() {
+            let _ = writeln!(s, "\nCHECK        PORT       RESULT");
+            for c in &self.checks {
+                let what = match &c.reason {
+                    None => format!("completed in {:.1} s", c.elapsed_ms as f64 / 1000.0),
+                    Some(r) => format!("INCONCLUSIVE: {r}"),
+                };
+                let _ = writeln!(s, "{:<11}  {:>5}/{}  {what}", c.check.name(), c.port, c.proto);
+            }
+        }
         if !self.findings.is_empty() {
             let _ = writeln!(s, "\nFINDINGS");
             for f in &self.findings {
@@ -320,6 +350,11 @@ impl Report {
                     crate::findings::Severity::Info => "info",
                 };
                 let _ = writeln!(s, "{sev:<4}  {}  [{}]  {}", f.id, f.criteria.join(", "), f.title);
+                // Protocol-check findings carry evidence worth reading here;
+                // the transcripts are in --json.
+                if !f.transcript.is_empty() {
+                    let _ = writeln!(s, "      evidence: {}", f.evidence);
+                }
             }
         }
         for e in &self.events {

@@ -224,3 +224,66 @@ mod tests {
         }
     }
 }
+
+/// The russh client handler of the checks: every host key is taken (the
+/// checker looks at the server, it does not trust it).
+struct Checker;
+
+impl russh::client::Handler for Checker {
+    type Error = russh::Error;
+
+    async fn check_server_key(&mut self, _: &russh::keys::PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+/// An SSH login attempt's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    Accepted,
+    /// Refused; the methods the server said may continue.
+    Refused {
+        methods: Vec<String>,
+    },
+}
+
+async fn session(addr: SocketAddr) -> Result<russh::client::Handle<Checker>, String> {
+    let config = std::sync::Arc::new(russh::client::Config {
+        inactivity_timeout: Some(Duration::from_secs(30)),
+        ..russh::client::Config::default()
+    });
+    russh::client::connect(config, addr, Checker).await.map_err(|e| format!("SSH handshake failed: {e}"))
+}
+
+fn login(r: russh::client::AuthResult) -> Login {
+    match r {
+        russh::client::AuthResult::Success => Login::Accepted,
+        russh::client::AuthResult::Failure { remaining_methods, .. } => {
+            Login::Refused { methods: remaining_methods.iter().map(|m| <&'static str>::from(m).to_string()).collect() }
+        }
+    }
+}
+
+/// Asks with the `none` method (RFC 4252 §5.2) which login methods the
+/// server offers; no password is sent. `Accepted` means no login is
+/// needed at all.
+pub async fn auth_methods(addr: SocketAddr, user: &str, timeout: Duration) -> Result<Login, String> {
+    let work = async {
+        let mut s = session(addr).await?;
+        let r = s.authenticate_none(user).await.map_err(|e| format!("the server broke off: {e}"))?;
+        let _ = s.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        Ok(login(r))
+    };
+    tokio::time::timeout(timeout, work).await.map_err(|_| format!("no answer within {timeout:?}"))?
+}
+
+/// One password login attempt on a fresh connection.
+pub async fn try_password(addr: SocketAddr, user: &str, password: &str, timeout: Duration) -> Result<Login, String> {
+    let work = async {
+        let mut s = session(addr).await?;
+        let r = s.authenticate_password(user, password).await.map_err(|e| format!("the server broke off: {e}"))?;
+        let _ = s.disconnect(russh::Disconnect::ByApplication, "", "en").await;
+        Ok(login(r))
+    };
+    tokio::time::timeout(timeout, work).await.map_err(|_| format!("no answer within {timeout:?}"))?
+}

@@ -112,7 +112,7 @@ const NBSTAT: &[u8] = &[
 const TFTP_RRQ: &[u8] = b"\x00\x01starmark-probe-does-not-exist\x00octet\x00";
 
 /// SSDP M-SEARCH (UPnP Device Architecture 2.0), sent unicast.
-const SSDP_MSEARCH: &[u8] =
+pub(crate) const SSDP_MSEARCH: &[u8] =
     b"M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n";
 
 /// CoAP (RFC 7252) confirmable GET /.well-known/core, message id 0x5354,
@@ -202,7 +202,7 @@ fn clip(s: &str) -> String {
 }
 
 /// Reads one BER TLV: (tag, value, rest).
-fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(crate) fn tlv(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     let (&tag, rest) = b.split_first()?;
     let (&len0, rest) = rest.split_first()?;
     let (len, rest) = if len0 < 0x80 {

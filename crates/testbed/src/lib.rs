@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 pub mod nmap;
 mod profiles;
-pub use profiles::Profile;
+pub use profiles::{Profile, WEAK_LOGIN};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 

@@ -1,0 +1,888 @@
+//! The protocol checks: once the scan knows what answers where, each
+//! service is asked whether it is exposed *safely*.
+//!
+//! | check         | runs on                  | asks |
+//! |---------------|--------------------------|------|
+//! | `ssh`         | SSH                      | algorithms offered (KEXINIT), password logins offered |
+//! | `tls`         | TLS on any port          | versions, cipher suites, certificate |
+//! | `credentials` | telnet, FTP, SSH, HTTP(S) 401, MQTT | universal and declared factory logins, anonymous FTP |
+//! | `mqtt`        | MQTT                     | anonymous CONNECT, SUBSCRIBE `#`, TLS offered |
+//! | `upnp`        | SSDP                     | IGD control actions without authentication |
+//! | `http`        | HTTP, HTTPS              | password asked over plain HTTP, security headers |
+//! | `snmp`        | SNMP                     | default communities, write access |
+//!
+//! Every result is a [`Finding`] with a stable ID built from a [`Rule`]
+//! (`docs/device-checks.md` documents each rule), the criteria it bears
+//! on, and a redacted transcript. A check that could not finish gives an
+//! `inconclusive/…` finding, never a pass.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::creds::{Attempt, Credential, Transcript};
+use crate::findings::{Finding, Proto, Severity};
+use crate::report::Report;
+use crate::udp::UdpState;
+
+/// The checks, each selectable (`--checks ssh,tls`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    Ssh,
+    Tls,
+    Credentials,
+    Mqtt,
+    Upnp,
+    Http,
+    Snmp,
+}
+
+impl Check {
+    pub const ALL: [Check; 7] =
+        [Check::Ssh, Check::Tls, Check::Credentials, Check::Mqtt, Check::Upnp, Check::Http, Check::Snmp];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Ssh => "ssh",
+            Check::Tls => "tls",
+            Check::Credentials => "credentials",
+            Check::Mqtt => "mqtt",
+            Check::Upnp => "upnp",
+            Check::Http => "http",
+            Check::Snmp => "snmp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Check> {
+        Check::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    /// Criteria an unfinished run of this check leaves open.
+    fn criteria(self) -> &'static [&'static str] {
+        match self {
+            Check::Ssh | Check::Tls => &["S1.1-12"],
+            Check::Credentials => &["S1.1-02", "S1.1-01"],
+            Check::Mqtt | Check::Upnp | Check::Snmp => &["S1.1-01"],
+            Check::Http => &["S1.1-12", "S1.1-01"],
+        }
+    }
+}
+
+/// A documented rule: what a finding ID means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The ID prefix (`tls/legacy-version`); findings are `{id}/{proto}/{port}`.
+    pub id: &'static str,
+    pub severity: Severity,
+    pub criteria: &'static [&'static str],
+    /// When the rule fires, in one sentence.
+    pub when: &'static str,
+}
+
+/// Every rule of the protocol checks (documented in `docs/device-checks.md`).
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "ssh/weak-algorithms",
+        severity: Severity::Warning,
+        criteria: &["S1.1-12"],
+        when: "the SSH server offers a key exchange, host key, cipher or MAC algorithm known to be weak",
+    },
+    Rule {
+        id: "ssh/password-login",
+        severity: Severity::Info,
+        criteria: &["S1.1-04", "S1.1-02"],
+        when: "the SSH server offers password (or keyboard-interactive) logins: guessing resistance must be shown",
+    },
+    Rule {
+        id: "tls/legacy-version",
+        severity: Severity::High,
+        criteria: &["S1.1-12"],
+        when: "the service accepts SSL 3.0, TLS 1.0 or TLS 1.1",
+    },
+    Rule {
+        id: "tls/weak-suites",
+        severity: Severity::Warning,
+        criteria: &["S1.1-12"],
+        when: "the service accepts a cipher suite without forward secrecy, with a broken cipher or MAC, or anonymous",
+    },
+    Rule {
+        id: "tls/weak-key",
+        severity: Severity::High,
+        criteria: &["S1.1-12"],
+        when: "the certificate's key is RSA or DSA under 2048 bits, or EC under 224 bits",
+    },
+    Rule {
+        id: "tls/weak-signature",
+        severity: Severity::High,
+        criteria: &["S1.1-12"],
+        when: "the certificate is signed with MD2, MD5 or SHA-1",
+    },
+    Rule {
+        id: "tls/certificate-dates",
+        severity: Severity::High,
+        criteria: &["S1.1-12"],
+        when: "the certificate has expired or is not yet valid",
+    },
+    Rule {
+        id: "default-credentials",
+        severity: Severity::High,
+        criteria: &["S1.1-02", "S1.1-01"],
+        when: "a universal or declared factory login is accepted",
+    },
+    Rule {
+        id: "ftp/anonymous",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "the FTP server accepts the anonymous login",
+    },
+    Rule {
+        id: "mqtt/anonymous",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "the MQTT broker accepts a CONNECT without credentials",
+    },
+    Rule {
+        id: "mqtt/subscribe-all",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "an anonymous MQTT client may subscribe to every topic (#)",
+    },
+    Rule {
+        id: "mqtt/no-tls",
+        severity: Severity::Warning,
+        criteria: &["S1.1-12"],
+        when: "MQTT is offered in plain text and no TLS port (8883) answers TLS",
+    },
+    Rule {
+        id: "upnp/open-control",
+        severity: Severity::High,
+        criteria: &["S1.1-01", "S1.1-13"],
+        when: "a UPnP IGD control action answers without authentication",
+    },
+    Rule {
+        id: "http/cleartext-login",
+        severity: Severity::High,
+        criteria: &["S1.1-12", "S1.1-01"],
+        when: "a page served over plain HTTP asks for a password (a password field or Basic authentication)",
+    },
+    Rule {
+        id: "http/missing-security-headers",
+        severity: Severity::Warning,
+        criteria: &["S1.1-01", "S1.1-12"],
+        when: "the web interface's front page lacks HSTS (over TLS), nosniff, a CSP or framing protection",
+    },
+    Rule {
+        id: "snmp/default-community",
+        severity: Severity::High,
+        criteria: &["S1.1-02", "S1.1-01"],
+        when: "the SNMP agent answers a default community (public, private)",
+    },
+    Rule {
+        id: "snmp/write-access",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "a default community may write (a SET of sysName.0 to its own value succeeded)",
+    },
+    Rule {
+        id: "inconclusive",
+        severity: Severity::High,
+        criteria: &[],
+        when: "a check could not finish; the criteria it bears on stay open (findings are inconclusive/{check}/{proto}/{port})",
+    },
+];
+
+/// The rule with this ID.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+fn finding(id: &'static str, proto: Proto, port: u16, title: String, evidence: String, t: &Transcript) -> Finding {
+    let r = rule(id);
+    Finding {
+        id: format!("{id}/{proto}/{port}"),
+        severity: r.map_or(Severity::High, |r| r.severity),
+        criteria: r.map_or_else(Vec::new, |r| r.criteria.to_vec()),
+        title: format!("{port}/{proto}: {title}"),
+        evidence,
+        transcript: t.0.clone(),
+    }
+}
+
+/// Settings of the checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckSettings {
+    pub enabled: Vec<Check>,
+    /// Longest wait for one exchange.
+    #[serde(serialize_with = "crate::tcp::ser_ms")]
+    pub wait: Duration,
+    /// Pause between two login attempts on one service.
+    #[serde(serialize_with = "crate::tcp::ser_ms")]
+    pub pace: Duration,
+    /// All checks together may take this long.
+    #[serde(serialize_with = "crate::tcp::ser_ms")]
+    pub budget: Duration,
+    /// Logins to try (declared first, then universal); see [`crate::creds`].
+    #[serde(skip)]
+    pub credentials: Vec<Credential>,
+    /// How many logins are tried per service (the list's length).
+    pub credentials_per_service: usize,
+}
+
+impl CheckSettings {
+    pub fn new(credentials: Vec<Credential>) -> CheckSettings {
+        CheckSettings {
+            enabled: Check::ALL.to_vec(),
+            wait: Duration::from_secs(5),
+            pace: Duration::from_millis(500),
+            budget: Duration::from_secs(600),
+            credentials_per_service: credentials.len(),
+            credentials,
+        }
+    }
+}
+
+/// The outcome of one check on one service.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub check: Check,
+    pub proto: Proto,
+    pub port: u16,
+    /// `completed`, or `inconclusive` with the reason.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the check observed (its own shape per check).
+    pub data: serde_json::Value,
+    pub elapsed_ms: u64,
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
+}
+
+/// What one check run gives: observations and findings, or why not.
+type Outcome = Result<(serde_json::Value, Vec<Finding>), String>;
+
+fn value<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+async fn ssh_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+    let algs = crate::ssh::kexinit(addr, s.wait).await.map_err(|e| e.to_string())?;
+    t.received(algs.banner.as_bytes(), "");
+    let weak = crate::ssh::weak(&algs);
+    t.sent("SSH userauth none (asks which login methods the server offers)");
+    let methods = match crate::ssh::auth_methods(addr, "starmark-check", s.wait).await {
+        Ok(crate::ssh::Login::Refused { methods }) => methods,
+        Ok(crate::ssh::Login::Accepted) => vec!["none".into()],
+        Err(e) => return Err(format!("login methods: {e}")),
+    };
+    t.note(format!("login methods offered: {}", methods.join(",")));
+    let mut out = Vec::new();
+    let port = addr.port();
+    if !weak.is_empty() {
+        let list: Vec<String> = weak.iter().map(|w| format!("{} {}: {}", w.kind, w.algorithm, w.reason)).collect();
+        out.push(finding(
+            "ssh/weak-algorithms",
+            Proto::Tcp,
+            port,
+            format!("SSH offers {} weak algorithm(s)", weak.len()),
+            list.join("; "),
+            t,
+        ));
+    }
+    if methods.iter().any(|m| m == "password" || m == "keyboard-interactive" || m == "none") {
+        out.push(finding(
+            "ssh/password-login",
+            Proto::Tcp,
+            port,
+            "SSH takes password logins".into(),
+            format!("methods offered: {}", methods.join(", ")),
+            t,
+        ));
+    }
+    Ok((serde_json::json!({ "algorithms": algs, "weak": weak, "login_methods": methods }), out))
+}
+
+async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+    let survey = crate::tls::survey(addr, s.wait).await;
+    for (name, r) in &survey.versions {
+        t.note(format!("{name}: {}", serde_json::to_string(r).unwrap_or_default()));
+    }
+    let port = addr.port();
+    let mut out = Vec::new();
+    let legacy: Vec<&str> = survey
+        .versions
+        .iter()
+        .filter(|(n, r)| {
+            matches!(r, crate::tls::VersionResult::Accepted { .. }) && !matches!(*n, "TLSv1.2" | "TLSv1.3")
+        })
+        .map(|(n, _)| *n)
+        .collect();
+    if !legacy.is_empty() {
+        out.push(finding(
+            "tls/legacy-version",
+            Proto::Tcp,
+            port,
+            format!("accepts {}", legacy.join(", ")),
+            "versions with known attacks (BEAST, POODLE) and SHA-1/MD5 handshakes; RFC 8996 deprecates TLS 1.0 and 1.1"
+                .into(),
+            t,
+        ));
+    }
+    let mut weak: Vec<String> = Vec::new();
+    for (version, names) in &survey.suites {
+        for n in names {
+            let id = tls_parser::TlsCipherSuite::from_name(n).map_or(0, |c| c.id.0);
+            if let Some(why) = crate::tls::weak_suite(id)
+                && !weak.iter().any(|w| w.starts_with(n.as_str()))
+            {
+                weak.push(format!("{n} ({why}; seen at {version})"));
+            }
+        }
+    }
+    if !weak.is_empty() {
+        out.push(finding(
+            "tls/weak-suites",
+            Proto::Tcp,
+            port,
+            format!("accepts {} weak cipher suite(s)", weak.len()),
+            weak.join("; "),
+            t,
+        ));
+    }
+    if let Some(c) = &survey.certificate {
+        let short = match c.key_type.as_str() {
+            "RSA" | "DSA" => c.key_bits < 2048,
+            "EC" => c.key_bits < 224,
+            _ => false,
+        };
+        if short {
+            out.push(finding(
+                "tls/weak-key",
+                Proto::Tcp,
+                port,
+                format!("certificate key is {} {} bits", c.key_type, c.key_bits),
+                format!("certificate {} ({})", c.sha256, c.subject),
+                t,
+            ));
+        }
+        let sig = c.signature_algorithm.to_ascii_lowercase();
+        if sig.contains("md2") || sig.contains("md5") || sig.contains("sha1") {
+            out.push(finding(
+                "tls/weak-signature",
+                Proto::Tcp,
+                port,
+                format!("certificate signed with {}", c.signature_algorithm),
+                format!("certificate {} ({})", c.sha256, c.subject),
+                t,
+            ));
+        }
+        let now = jiff::Timestamp::now();
+        let before = c.not_before.parse::<jiff::Timestamp>().ok();
+        let after = c.not_after.parse::<jiff::Timestamp>().ok();
+        if before.is_some_and(|b| b > now) || after.is_some_and(|a| a < now) {
+            out.push(finding(
+                "tls/certificate-dates",
+                Proto::Tcp,
+                port,
+                format!("certificate valid {} to {}, not now", c.not_before, c.not_after),
+                format!("certificate {} ({})", c.sha256, c.subject),
+                t,
+            ));
+        }
+    }
+    if !survey.unknown.is_empty() {
+        return Err(format!("{} (found so far: {} finding(s))", survey.unknown.join("; "), out.len()));
+    }
+    Ok((value(&survey), out))
+}
+
+/// A login surface: how to try one credential there.
+#[derive(Debug, Clone)]
+enum Surface {
+    Telnet,
+    Ftp,
+    Ssh,
+    Mqtt,
+    Http { tls: bool, path: String },
+}
+
+async fn attempt(addr: SocketAddr, surface: &Surface, c: &Credential, wait: Duration, t: &mut Transcript) -> Attempt {
+    match surface {
+        Surface::Telnet => crate::creds::telnet(addr, c, wait, t).await,
+        Surface::Ftp => crate::creds::ftp(addr, c, wait, t).await,
+        Surface::Ssh => crate::creds::ssh(addr, c, wait, t).await,
+        Surface::Mqtt => crate::creds::mqtt(addr, c, wait, t).await,
+        Surface::Http { tls, path } => crate::http::login(addr, *tls, path, c, wait, t).await,
+    }
+}
+
+/// Tries the credentials once each, paced, until one is accepted.
+async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+    let port = addr.port();
+    let mut out = Vec::new();
+    if matches!(surface, Surface::Ftp) {
+        let anon = Credential {
+            user: "anonymous".into(),
+            password: "starmark@example.com".into(),
+            reference: "anonymous".into(),
+        };
+        if crate::creds::ftp(addr, &anon, s.wait, t).await == Attempt::Accepted {
+            out.push(finding(
+                "ftp/anonymous",
+                Proto::Tcp,
+                port,
+                "FTP takes the anonymous login".into(),
+                "USER anonymous was accepted".into(),
+                t,
+            ));
+        }
+        tokio::time::sleep(s.pace).await;
+    }
+    let mut tried = 0usize;
+    let mut unreadable = 0usize;
+    for (i, c) in s.credentials.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(s.pace).await;
+        }
+        t.note(format!("trying {} (user {:?})", c.reference, c.user));
+        tried += 1;
+        match attempt(addr, &surface, c, s.wait, t).await {
+            Attempt::Accepted => {
+                let kind = if c.reference.starts_with("declared") {
+                    "the vendor's declared factory login, the same on every unit,"
+                } else {
+                    "a universal factory login"
+                };
+                out.push(finding(
+                    "default-credentials",
+                    Proto::Tcp,
+                    port,
+                    format!("{kind} logs in over {}", surface_name(&surface)),
+                    format!(
+                        "{} (user {:?}, password redacted) accepted at attempt {tried}; see the credential lists in docs/device-checks.md",
+                        c.reference, c.user
+                    ),
+                    t,
+                ));
+                return Ok((
+                    serde_json::json!({ "surface": surface_name(&surface), "tried": tried, "accepted": c.reference }),
+                    out,
+                ));
+            }
+            Attempt::Refused => unreadable = 0,
+            Attempt::Inconclusive { reason } => {
+                unreadable += 1;
+                t.note(format!("unreadable: {reason}"));
+                if unreadable >= 2 {
+                    return Err(format!(
+                        "{} could not be read twice running after {tried} attempt(s) (last: {reason}); the device may be locking out",
+                        surface_name(&surface)
+                    ));
+                }
+            }
+        }
+    }
+    Ok((serde_json::json!({ "surface": surface_name(&surface), "tried": tried, "accepted": null }), out))
+}
+
+fn surface_name(s: &Surface) -> String {
+    match s {
+        Surface::Telnet => "telnet".into(),
+        Surface::Ftp => "FTP".into(),
+        Surface::Ssh => "SSH".into(),
+        Surface::Mqtt => "MQTT".into(),
+        Surface::Http { tls: false, path } => format!("HTTP authentication on {path}"),
+        Surface::Http { tls: true, path } => format!("HTTPS authentication on {path}"),
+    }
+}
+
+/// Paths where device web interfaces keep their settings; the HTTP check
+/// looks for a login (401) on the front page and these.
+const ADMIN_PATHS: &[&str] = &["/", "/admin/", "/cgi-bin/", "/setup.cgi", "/config/", "/settings/"];
+
+struct HttpFound {
+    data: serde_json::Value,
+    findings: Vec<Finding>,
+    /// Paths that asked for HTTP authentication.
+    auth_paths: Vec<String>,
+}
+
+async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Transcript) -> Result<HttpFound, String> {
+    let port = addr.port();
+    let mut out = Vec::new();
+    let front = crate::http::send(addr, tls, &crate::http::Request::get("/"), s.wait, t).await?;
+    let missing = crate::http::missing_headers(&front, tls);
+    if !missing.is_empty() && front.status < 500 {
+        out.push(finding(
+            "http/missing-security-headers",
+            Proto::Tcp,
+            port,
+            format!("the front page lacks {} security header(s)", missing.len()),
+            missing.join("; "),
+            t,
+        ));
+    }
+    let mut auth_paths = Vec::new();
+    let mut password_pages = Vec::new();
+    let mut seen = Vec::new();
+    for path in ADMIN_PATHS {
+        let r = if *path == "/" {
+            front.clone()
+        } else {
+            crate::http::send(addr, tls, &crate::http::Request::get(path), s.wait, t).await?
+        };
+        seen.push(serde_json::json!({ "path": path, "status": r.status }));
+        if r.status == 401 {
+            let schemes: Vec<String> = crate::http::challenges(&r)
+                .iter()
+                .map(|c| match c {
+                    crate::http::Challenge::Basic => "Basic".to_string(),
+                    crate::http::Challenge::Digest { .. } => "Digest".to_string(),
+                    crate::http::Challenge::Other(o) => o.clone(),
+                })
+                .collect();
+            if !tls && schemes.iter().any(|s| s == "Basic") {
+                password_pages
+                    .push(format!("{path} asks for HTTP Basic authentication (the password travels in clear)"));
+            }
+            auth_paths.push((*path).to_string());
+        } else if r.status == 200 && crate::http::has_password_field(&r.body) && !tls {
+            password_pages.push(format!("{path} has a password field"));
+        }
+    }
+    if !password_pages.is_empty() {
+        out.push(finding(
+            "http/cleartext-login",
+            Proto::Tcp,
+            port,
+            "a password is asked for over plain HTTP".into(),
+            password_pages.join("; "),
+            t,
+        ));
+    }
+    Ok(HttpFound {
+        data: serde_json::json!({ "tls": tls, "front_page_status": front.status, "paths": seen, "missing_headers": missing }),
+        findings: out,
+        auth_paths,
+    })
+}
+
+async fn mqtt_check(addr: SocketAddr, tls_elsewhere: bool, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+    let r = crate::mqtt::check(addr, s.wait, t).await?;
+    let port = addr.port();
+    let mut out = Vec::new();
+    if r.anonymous_return_code == 0 {
+        out.push(finding(
+            "mqtt/anonymous",
+            Proto::Tcp,
+            port,
+            "the MQTT broker takes clients without credentials".into(),
+            "CONNECT without user name or password: CONNACK 0 (accepted)".into(),
+            t,
+        ));
+    }
+    if r.subscribe_all_return_code.is_some_and(|c| c <= 2) {
+        out.push(finding(
+            "mqtt/subscribe-all",
+            Proto::Tcp,
+            port,
+            "an anonymous client may subscribe to every topic (#)".into(),
+            format!(
+                "SUBACK granted QoS {}; {} message(s) delivered at once",
+                r.subscribe_all_return_code.unwrap_or(0),
+                r.messages_seen
+            ),
+            t,
+        ));
+    }
+    if !tls_elsewhere {
+        out.push(finding(
+            "mqtt/no-tls",
+            Proto::Tcp,
+            port,
+            "MQTT only in plain text".into(),
+            "no TLS service answers on 8883".into(),
+            t,
+        ));
+    }
+    Ok((value(&r), out))
+}
+
+async fn upnp_check(addr: IpAddr, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+    let r = crate::upnp::check(addr, s.wait, t).await?;
+    let mut out = Vec::new();
+    if !r.open_actions.is_empty() {
+        let port = r
+            .description
+            .as_deref()
+            .and_then(|d| d.strip_prefix("http://"))
+            .and_then(|d| d.split('/').next())
+            .and_then(|hp| hp.rsplit_once(':'))
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or(1900);
+        let list: Vec<String> = r.open_actions.iter().map(|(u, a)| format!("{a} at {u}")).collect();
+        out.push(finding(
+            "upnp/open-control",
+            Proto::Tcp,
+            port,
+            "UPnP gateway control answers anyone (AddPortMapping is as open)".into(),
+            format!("answered without authentication: {}", list.join(", ")),
+            t,
+        ));
+    }
+    Ok((value(&r), out))
+}
+
+async fn snmp_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+    let list = crate::snmp::communities(addr, crate::creds::SNMP_COMMUNITIES, s.wait, t).await?;
+    let port = addr.port();
+    let mut out = Vec::new();
+    let reads: Vec<&str> = list.iter().filter(|c| c.reads).map(|c| c.community.as_str()).collect();
+    if !reads.is_empty() {
+        out.push(finding(
+            "snmp/default-community",
+            Proto::Udp,
+            port,
+            format!(
+                "SNMP answers the default communit{} {}",
+                if reads.len() == 1 { "y" } else { "ies" },
+                reads.join(", ")
+            ),
+            "GetRequest sysName.0 answered".into(),
+            t,
+        ));
+    }
+    let writes: Vec<&str> = list.iter().filter(|c| c.writes == Some(true)).map(|c| c.community.as_str()).collect();
+    if !writes.is_empty() {
+        out.push(finding(
+            "snmp/write-access",
+            Proto::Udp,
+            port,
+            format!("SNMP community {} may write", writes.join(", ")),
+            "SetRequest of sysName.0 to its own value answered noError".into(),
+            t,
+        ));
+    }
+    Ok((value(&list), out))
+}
+
+/// One unit of work: a check on one service.
+#[derive(Debug, Clone)]
+enum Job {
+    Ssh(u16),
+    Tls(u16),
+    Http(u16, bool),
+    Login(u16, Surface),
+    Mqtt(u16, bool),
+    Upnp,
+    Snmp(u16),
+}
+
+impl Job {
+    fn check(&self) -> Check {
+        match self {
+            Job::Ssh(_) => Check::Ssh,
+            Job::Tls(_) => Check::Tls,
+            Job::Http(..) => Check::Http,
+            Job::Login(..) => Check::Credentials,
+            Job::Mqtt(..) => Check::Mqtt,
+            Job::Upnp => Check::Upnp,
+            Job::Snmp(_) => Check::Snmp,
+        }
+    }
+
+    fn place(&self) -> (Proto, u16) {
+        match self {
+            Job::Ssh(p) | Job::Tls(p) | Job::Http(p, _) | Job::Login(p, _) | Job::Mqtt(p, _) => (Proto::Tcp, *p),
+            Job::Upnp => (Proto::Udp, 1900),
+            Job::Snmp(p) => (Proto::Udp, *p),
+        }
+    }
+}
+
+/// Runs one job, and any job it leads to (an HTTP 401 leads to a login).
+async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> {
+    let started = Instant::now();
+    let (proto, port) = job.place();
+    let target = SocketAddr::new(addr, port);
+    let mut t = Transcript::default();
+    let mut follow = Vec::new();
+    let outcome: Outcome = match &job {
+        Job::Ssh(_) => {
+            let r = ssh_check(target, s, &mut t).await;
+            if s.enabled.contains(&Check::Credentials)
+                && let Ok((data, _)) = &r
+                && data["login_methods"].as_array().is_some_and(|m| m.iter().any(|m| m == "password"))
+            {
+                follow.push(Job::Login(port, Surface::Ssh));
+            }
+            r
+        }
+        Job::Tls(_) => {
+            let r = tls_check(target, s, &mut t).await;
+            // Is there a web interface behind the TLS?
+            if s.enabled.contains(&Check::Http) {
+                let mut probe = Transcript::default();
+                if crate::http::send(target, true, &crate::http::Request::get("/"), s.wait, &mut probe).await.is_ok() {
+                    follow.push(Job::Http(port, true));
+                }
+            }
+            r
+        }
+        Job::Http(_, tls) => match http_check(target, *tls, s, &mut t).await {
+            Ok(found) => {
+                if s.enabled.contains(&Check::Credentials)
+                    && let Some(path) = found.auth_paths.first()
+                {
+                    follow.push(Job::Login(port, Surface::Http { tls: *tls, path: path.clone() }));
+                }
+                Ok((found.data, found.findings))
+            }
+            Err(e) => Err(e),
+        },
+        Job::Login(_, surface) => credentials_check(target, surface.clone(), s, &mut t).await,
+        Job::Mqtt(_, tls_elsewhere) => {
+            let r = mqtt_check(target, *tls_elsewhere, s, &mut t).await;
+            if s.enabled.contains(&Check::Credentials)
+                && let Ok((data, _)) = &r
+                && data["anonymous_return_code"] != 0
+            {
+                follow.push(Job::Login(port, Surface::Mqtt));
+            }
+            r
+        }
+        Job::Upnp => upnp_check(addr, s, &mut t).await,
+        Job::Snmp(_) => snmp_check(target, s, &mut t).await,
+    };
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let check = job.check();
+    let mut out = vec![match outcome {
+        Ok((data, findings)) => {
+            CheckResult { check, proto, port, status: "completed".into(), reason: None, data, elapsed_ms, findings }
+        }
+        Err(reason) => inconclusive(check, proto, port, reason, elapsed_ms, &t),
+    }];
+    for next in follow {
+        out.extend(Box::pin(run_job(addr, next, s)).await);
+    }
+    out
+}
+
+fn inconclusive(check: Check, proto: Proto, port: u16, reason: String, elapsed_ms: u64, t: &Transcript) -> CheckResult {
+    let f = Finding {
+        id: format!("inconclusive/{}/{proto}/{port}", check.name()),
+        severity: Severity::High,
+        criteria: check.criteria().to_vec(),
+        title: format!("{port}/{proto}: the {} check could not finish", check.name()),
+        evidence: format!("{reason}; nothing about this may be called safe"),
+        transcript: t.0.clone(),
+    };
+    CheckResult {
+        check,
+        proto,
+        port,
+        status: "inconclusive".into(),
+        reason: Some(reason),
+        data: serde_json::Value::Null,
+        elapsed_ms,
+        findings: vec![f],
+    }
+}
+
+/// The jobs a scan's results call for.
+fn plan(report: &Report, s: &CheckSettings) -> Vec<Job> {
+    let on = |c: Check| s.enabled.contains(&c);
+    let mut jobs = Vec::new();
+    let tls_on_8883 =
+        report.tcp.open.iter().any(|p| p.port == 8883 && p.service.as_ref().is_some_and(|s| s.name == "tls"));
+    for p in &report.tcp.open {
+        let Some(svc) = &p.service else { continue };
+        match svc.name {
+            "ssh" if on(Check::Ssh) => jobs.push(Job::Ssh(p.port)),
+            "ssh" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Ssh)),
+            "tls" if on(Check::Tls) || on(Check::Http) => jobs.push(Job::Tls(p.port)),
+            "http" if on(Check::Http) => jobs.push(Job::Http(p.port, false)),
+            "telnet" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Telnet)),
+            "ftp" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Ftp)),
+            "mqtt" if on(Check::Mqtt) => jobs.push(Job::Mqtt(p.port, tls_on_8883)),
+            "mqtt" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Mqtt)),
+            _ => {}
+        }
+    }
+    if let Some(u) = &report.udp {
+        for p in &u.ports {
+            if let UdpState::Open { service, .. } = &p.state {
+                match *service {
+                    "snmp" if on(Check::Snmp) => jobs.push(Job::Snmp(p.port)),
+                    "ssdp" if on(Check::Upnp) => jobs.push(Job::Upnp),
+                    _ => {}
+                }
+            }
+        }
+    }
+    jobs
+}
+
+/// Runs every check the scan's results call for, a few services at a
+/// time, within the budget. Results come in a stable order.
+pub async fn run(addr: IpAddr, report: &Report, s: &CheckSettings) -> Vec<CheckResult> {
+    let jobs = plan(report, s);
+    let deadline = tokio::time::Instant::now() + s.budget;
+    let mut set = tokio::task::JoinSet::new();
+    let mut pending = jobs.into_iter();
+    let mut out = Vec::new();
+    let settings = std::sync::Arc::new(s.clone());
+    let mut places = std::collections::HashMap::new();
+    loop {
+        while set.len() < 4 {
+            let Some(job) = pending.next() else { break };
+            let s = settings.clone();
+            let place = (job.check(), job.place());
+            let handle = set.spawn(async move {
+                let (proto, port) = job.place();
+                let check = job.check();
+                match tokio::time::timeout_at(deadline, run_job(addr, job, &s)).await {
+                    Ok(r) => r,
+                    Err(_) => vec![inconclusive(
+                        check,
+                        proto,
+                        port,
+                        "the checks' time budget ran out".into(),
+                        0,
+                        &Transcript::default(),
+                    )],
+                }
+            });
+            places.insert(handle.id(), place);
+        }
+        match set.join_next_with_id().await {
+            Some(Ok((_, r))) => out.extend(r),
+            Some(Err(e)) => {
+                let (check, (proto, port)) = places.get(&e.id()).copied().unwrap_or((Check::Http, (Proto::Tcp, 0)));
+                let reason = format!("the check failed inside the checker: {e}");
+                out.push(inconclusive(check, proto, port, reason, 0, &Transcript::default()));
+            }
+            None => break,
+        }
+    }
+    out.sort_by_key(|c| (c.proto, c.port, c.check));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_unique_and_named() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert!(RULES.iter().skip(i + 1).all(|o| o.id != r.id), "{} twice", r.id);
+            assert!(r.id != "inconclusive" || r.criteria.is_empty());
+        }
+        for c in Check::ALL {
+            assert_eq!(Check::parse(c.name()), Some(c));
+        }
+    }
+}

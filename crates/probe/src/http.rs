@@ -1,0 +1,348 @@
+//! HTTP, as far as the checks need it: one bounded HTTP/1.0 request at a
+//! time, over plain TCP or TLS, with the exchange kept as a transcript.
+//!
+//! Written by hand rather than with an HTTP client library: a request to a
+//! device must be exactly what the report says was sent, every read must
+//! be bounded in bytes and time, and HTTP/1.0 (no keep-alive, no chunked
+//! bodies) is all the checks ask for.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::creds::{Attempt, Credential, Transcript};
+
+/// At most this much of a response is read.
+const MAX_RESPONSE: u64 = 256 * 1024;
+
+/// A response, as far as it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub status: u16,
+    /// Header names in lower case, values as sent (printable).
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses a response (head and body as far as read).
+pub fn parse(raw: &[u8]) -> Result<Response, String> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no end of the response head")?;
+    let head = String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).to_string();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let mut parts = status_line.split_whitespace();
+    let version = parts.next().unwrap_or_default();
+    if !version.starts_with("HTTP/") {
+        return Err(format!("not an HTTP response: {}", crate::service::printable(status_line.as_bytes(), 60)));
+    }
+    let status =
+        parts.next().and_then(|c| c.parse::<u16>().ok()).filter(|c| (100..600).contains(c)).ok_or("no status code")?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .take(100)
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), crate::service::printable(v.trim().as_bytes(), 500)))
+        .collect();
+    Ok(Response { status, headers, body: raw.get(end + 4..).unwrap_or_default().to_vec() })
+}
+
+/// A request to send.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request<'_> {
+    pub fn get(path: &str) -> Request<'_> {
+        Request { method: "GET", path, headers: Vec::new(), body: Vec::new() }
+    }
+
+    fn bytes(&self, host: &str) -> Vec<u8> {
+        let mut s = format!("{} {} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: starmark-check\r\n", self.method, self.path);
+        for (n, v) in &self.headers {
+            s.push_str(&format!("{n}: {v}\r\n"));
+        }
+        if !self.body.is_empty() || self.method == "POST" {
+            s.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        }
+        s.push_str("\r\n");
+        let mut v = s.into_bytes();
+        v.extend_from_slice(&self.body);
+        v
+    }
+
+    /// What the transcript shows: the request line and the header names
+    /// (never an Authorization value).
+    fn shown(&self) -> String {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        if names.is_empty() {
+            format!("{} {}", self.method, self.path)
+        } else {
+            format!("{} {} (with {})", self.method, self.path, names.join(", "))
+        }
+    }
+}
+
+async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut s: S, req: &[u8]) -> Result<Vec<u8>, String> {
+    s.write_all(req).await.map_err(|e| format!("could not send: {e}"))?;
+    let mut raw = Vec::new();
+    // A reset after a complete answer is common on embedded servers.
+    let _ = (&mut s).take(MAX_RESPONSE).read_to_end(&mut raw).await;
+    if raw.is_empty() { Err("no answer".to_string()) } else { Ok(raw) }
+}
+
+/// Sends one request and reads the response (to the connection's close,
+/// at most 256 KiB, within `wait`).
+pub async fn send(
+    addr: SocketAddr,
+    tls: bool,
+    req: &Request<'_>,
+    wait: Duration,
+    t: &mut Transcript,
+) -> Result<Response, String> {
+    let host = match addr {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    };
+    let bytes = req.bytes(&host);
+    t.sent(&req.shown());
+    let work = async {
+        let tcp = tokio::net::TcpStream::connect(addr).await.map_err(|e| format!("could not connect: {e}"))?;
+        if tls {
+            let s = crate::tls::connector(None)?
+                .connect(rustls::pki_types::ServerName::IpAddress(addr.ip().into()), tcp)
+                .await
+                .map_err(|e| format!("TLS handshake failed: {e}"))?;
+            exchange(s, &bytes).await
+        } else {
+            exchange(tcp, &bytes).await
+        }
+    };
+    let raw = tokio::time::timeout(wait, work).await.map_err(|_| format!("no answer within {wait:?}"))??;
+    let r = parse(&raw)?;
+    t.received(format!("HTTP {} ({} bytes)", r.status, r.body.len()).as_bytes(), "");
+    Ok(r)
+}
+
+/// The authentication scheme a 401 asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenge {
+    Basic,
+    Digest { realm: String, nonce: String, opaque: Option<String>, qop_auth: bool, algorithm: String },
+    Other(String),
+}
+
+fn param(challenge: &str, name: &str) -> Option<String> {
+    let lower = challenge.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(i) = lower.get(from..).and_then(|l| l.find(name)).map(|i| i + from) {
+        let before_ok = i == 0 || lower.as_bytes().get(i - 1).is_some_and(|b| *b == b' ' || *b == b',');
+        let rest = challenge.get(i + name.len()..)?.trim_start();
+        if before_ok && let Some(v) = rest.strip_prefix('=') {
+            let v = v.trim_start();
+            return Some(match v.strip_prefix('"') {
+                Some(q) => q.split('"').next().unwrap_or_default().to_string(),
+                None => v.split(',').next().unwrap_or_default().trim().to_string(),
+            });
+        }
+        from = i + name.len();
+    }
+    None
+}
+
+/// Reads the `WWW-Authenticate` challenges of a response, Digest first.
+pub fn challenges(r: &Response) -> Vec<Challenge> {
+    let mut out: Vec<Challenge> = r
+        .headers_named("www-authenticate")
+        .map(|c| {
+            let scheme = c.split_whitespace().next().unwrap_or_default().to_ascii_lowercase();
+            match scheme.as_str() {
+                "basic" => Challenge::Basic,
+                "digest" => Challenge::Digest {
+                    realm: param(c, "realm").unwrap_or_default(),
+                    nonce: param(c, "nonce").unwrap_or_default(),
+                    opaque: param(c, "opaque"),
+                    qop_auth: param(c, "qop").is_some_and(|q| q.split(',').any(|q| q.trim() == "auth")),
+                    algorithm: param(c, "algorithm").unwrap_or_else(|| "MD5".into()),
+                },
+                other => Challenge::Other(other.to_string()),
+            }
+        })
+        .collect();
+    out.sort_by_key(|c| !matches!(c, Challenge::Digest { .. }));
+    out
+}
+
+fn md5_hex(s: &str) -> String {
+    use md5::Digest as _;
+    md5::Md5::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `Authorization` value answering `challenge` (RFC 7617 Basic;
+/// RFC 7616 Digest with MD5, `qop=auth` or none).
+pub fn authorization(challenge: &Challenge, c: &Credential, method: &str, path: &str) -> Option<String> {
+    use base64::Engine;
+    match challenge {
+        Challenge::Basic => Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.user, c.password))
+        )),
+        Challenge::Digest { realm, nonce, opaque, qop_auth, algorithm } => {
+            if !algorithm.eq_ignore_ascii_case("md5") {
+                return None;
+            }
+            let ha1 = md5_hex(&format!("{}:{realm}:{}", c.user, c.password));
+            let ha2 = md5_hex(&format!("{method}:{path}"));
+            let cnonce = "73746172";
+            let nc = "00000001";
+            let (response, qop) = if *qop_auth {
+                (
+                    md5_hex(&format!("{ha1}:{nonce}:{nc}:{cnonce}:auth:{ha2}")),
+                    format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""),
+                )
+            } else {
+                (md5_hex(&format!("{ha1}:{nonce}:{ha2}")), String::new())
+            };
+            let opaque = opaque.as_ref().map(|o| format!(", opaque=\"{o}\"")).unwrap_or_default();
+            Some(format!(
+                "Digest username=\"{}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{path}\", response=\"{response}\"{qop}{opaque}",
+                c.user
+            ))
+        }
+        Challenge::Other(_) => None,
+    }
+}
+
+/// One HTTP login attempt on a path that answered 401: a fresh challenge
+/// (Digest nonces are single-use on many devices), then the answer.
+pub async fn login(
+    addr: SocketAddr,
+    tls: bool,
+    path: &str,
+    c: &Credential,
+    wait: Duration,
+    t: &mut Transcript,
+) -> Attempt {
+    let first = match send(addr, tls, &Request::get(path), wait, t).await {
+        Ok(r) => r,
+        Err(e) => return Attempt::Inconclusive { reason: e },
+    };
+    if first.status != 401 {
+        return Attempt::Inconclusive { reason: format!("{path} answered {} instead of 401", first.status) };
+    }
+    let Some(auth) = challenges(&first).iter().find_map(|ch| authorization(ch, c, "GET", path)) else {
+        return Attempt::Inconclusive { reason: "no Basic or MD5 Digest challenge".into() };
+    };
+    let mut req = Request::get(path);
+    req.headers.push(("Authorization".into(), auth));
+    match send(addr, tls, &req, wait, t).await {
+        Ok(r) if (200..400).contains(&r.status) => Attempt::Accepted,
+        Ok(r) if r.status == 401 || r.status == 403 => Attempt::Refused,
+        Ok(r) => Attempt::Inconclusive { reason: format!("answered {} to the login", r.status) },
+        Err(e) => Attempt::Inconclusive { reason: e },
+    }
+}
+
+/// Whether a page asks for a password (an `<input type="password">`).
+pub fn has_password_field(body: &[u8]) -> bool {
+    let html = String::from_utf8_lossy(body).to_ascii_lowercase();
+    let compact: String = html.chars().filter(|c| !c.is_whitespace()).collect();
+    compact.contains("type=\"password\"") || compact.contains("type='password'") || compact.contains("type=password")
+}
+
+/// Security headers a device's web interface should send, and why: (header,
+/// needed over TLS only, reason).
+pub const SECURITY_HEADERS: &[(&str, bool, &str)] = &[
+    ("strict-transport-security", true, "without HSTS a browser can be talked down to plain HTTP"),
+    ("x-content-type-options", false, "without nosniff a browser may run an upload as script"),
+    ("content-security-policy", false, "without a CSP an injected script runs with the page's rights"),
+];
+
+/// Which security headers a response lacks (`X-Frame-Options` or a CSP
+/// `frame-ancestors` counts as clickjacking protection).
+pub fn missing_headers(r: &Response, tls: bool) -> Vec<String> {
+    let mut out: Vec<String> = SECURITY_HEADERS
+        .iter()
+        .filter(|(h, tls_only, _)| (tls || !tls_only) && r.header(h).is_none())
+        .map(|(h, _, why)| format!("{h}: {why}"))
+        .collect();
+    let framing = r.header("x-frame-options").is_some()
+        || r.header("content-security-policy").is_some_and(|c| c.contains("frame-ancestors"));
+    if !framing {
+        out.push("x-frame-options (or CSP frame-ancestors): without it the page can be framed (clickjacking)".into());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses() {
+        let r = parse(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"x\"\r\nWWW-Authenticate: Digest realm=\"cam\", nonce=\"abc\", qop=\"auth,auth-int\"\r\n\r\nbody").unwrap();
+        assert_eq!(r.status, 401);
+        assert_eq!(r.body, b"body");
+        let ch = challenges(&r);
+        assert_eq!(
+            ch[0],
+            Challenge::Digest {
+                realm: "cam".into(),
+                nonce: "abc".into(),
+                opaque: None,
+                qop_auth: true,
+                algorithm: "MD5".into()
+            }
+        );
+        assert_eq!(ch[1], Challenge::Basic);
+        for bad in [&b""[..], b"SSH-2.0-x\r\n\r\n", b"HTTP/1.1 999 x\r\n\r\n", b"HTTP/1.1 200 OK\r\n"] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn digest_matches_rfc_2617_example() {
+        // RFC 2617 §3.5: Mufasa / "Circle Of Life".
+        let c = Credential { user: "Mufasa".into(), password: "Circle Of Life".into(), reference: String::new() };
+        let ch = Challenge::Digest {
+            realm: "testrealm@host.com".into(),
+            nonce: "dcd98b7102dd2f0e8b11d0f600bfb0c093".into(),
+            opaque: Some("5ccc069c403ebaf9f0171e9517f40e41".into()),
+            qop_auth: true,
+            algorithm: "MD5".into(),
+        };
+        // The RFC's cnonce is 0a4f113b; compute with ours and compare the
+        // formula's pieces instead.
+        let a = authorization(&ch, &c, "GET", "/dir/index.html").unwrap();
+        let ha1 = md5_hex("Mufasa:testrealm@host.com:Circle Of Life");
+        assert_eq!(ha1, "939e7578ed9e3c518a452acee763bce9");
+        let ha2 = md5_hex("GET:/dir/index.html");
+        assert_eq!(ha2, "39aff3a2bab6126f332b942af96d3366");
+        let want = md5_hex(&format!("{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:73746172:auth:{ha2}"));
+        assert!(a.contains(&format!("response=\"{want}\"")), "{a}");
+        let rfc = md5_hex(&format!("{ha1}:dcd98b7102dd2f0e8b11d0f600bfb0c093:00000001:0a4f113b:auth:{ha2}"));
+        assert_eq!(rfc, "6629fae49393a05397450978507c4ef1");
+    }
+
+    #[test]
+    fn password_fields_and_headers() {
+        assert!(has_password_field(b"<INPUT name=p TYPE = \"password\">"));
+        assert!(!has_password_field(b"<input name=password>"));
+        let r = parse(b"HTTP/1.0 200 OK\r\nX-Content-Type-Options: nosniff\r\nContent-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n\r\n").unwrap();
+        assert!(missing_headers(&r, false).is_empty());
+        assert_eq!(missing_headers(&r, true).len(), 1);
+    }
+}

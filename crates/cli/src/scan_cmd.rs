@@ -141,6 +141,7 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
         ..defaults
     };
     let started_at = jiff::Timestamp::now().to_string();
+    let started = std::time::Instant::now();
 
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(ports.tcp.len() as u64);
@@ -194,7 +195,8 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
         let mut check_settings = CheckSettings::new(starmark_probe::creds::candidates(factory.as_ref()));
         check_settings.enabled = enabled;
         check_settings.pace = pace;
-        check_settings.budget = budget;
+        // The budget is for the whole scan: the checks get what is left.
+        check_settings.budget = budget.saturating_sub(started.elapsed());
         let results = starmark_probe::checks::run(target.addr, &report, &check_settings).await;
         report = report.with_checks(check_settings, results);
     }

@@ -409,13 +409,21 @@ enum Surface {
 }
 
 async fn attempt(addr: SocketAddr, surface: &Surface, c: &Credential, wait: Duration, t: &mut Transcript) -> Attempt {
-    match surface {
-        Surface::Telnet => crate::creds::telnet(addr, c, wait, t).await,
-        Surface::Ftp => crate::creds::ftp(addr, c, wait, t).await,
-        Surface::Ssh => crate::creds::ssh(addr, c, wait, t).await,
-        Surface::Mqtt => crate::creds::mqtt(addr, c, wait, t).await,
-        Surface::Http { tls, path } => crate::http::login(addr, *tls, path, c, wait, t).await,
-    }
+    // Each protocol bounds its own reads; this bounds the whole attempt
+    // (a connect, a few exchanges, and a refusal's deliberate delay).
+    let limit = wait * 4 + Duration::from_secs(5);
+    let work = async {
+        match surface {
+            Surface::Telnet => crate::creds::telnet(addr, c, wait, t).await,
+            Surface::Ftp => crate::creds::ftp(addr, c, wait, t).await,
+            Surface::Ssh => crate::creds::ssh(addr, c, wait, t).await,
+            Surface::Mqtt => crate::creds::mqtt(addr, c, wait, t).await,
+            Surface::Http { tls, path } => crate::http::login(addr, *tls, path, c, wait, t).await,
+        }
+    };
+    tokio::time::timeout(limit, work)
+        .await
+        .unwrap_or_else(|_| Attempt::Inconclusive { reason: format!("the attempt took longer than {limit:?}") })
 }
 
 /// Tries the credentials once each, paced, until one is accepted.

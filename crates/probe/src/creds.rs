@@ -204,7 +204,9 @@ async fn read_telnet(s: &mut TcpStream, wait: Duration, until: &(dyn Fn(&str) ->
                 _ => break,
             }
         }
-        if !reply.is_empty() && s.write_all(&reply).await.is_err() {
+        // A peer that floods and never reads would block this write for
+        // ever: it gets the same deadline.
+        if !reply.is_empty() && !matches!(tokio::time::timeout_at(deadline, s.write_all(&reply)).await, Ok(Ok(()))) {
             break;
         }
         if until(&String::from_utf8_lossy(&text).to_ascii_lowercase()) {

@@ -349,6 +349,17 @@ struct ScanArgs {
     /// Pause between two login attempts on one service (e.g. 500ms, 2s).
     #[arg(long, value_name = "DURATION", default_value = "500ms")]
     login_pace: String,
+    /// INTRUSIVE: test brute-force resistance (S1.1-04) by sending wrong
+    /// logins to every login surface found; the device may lock accounts
+    /// or stop answering. Only on a device under test, never in service.
+    #[arg(long)]
+    danger_brute_force_test: bool,
+    /// Wrong logins per surface in the brute-force test (1-100).
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "danger_brute_force_test")]
+    brute_force_attempts: u32,
+    /// At least this long between two wrong logins in the brute-force test.
+    #[arg(long, value_name = "DURATION", default_value = "1s", requires = "danger_brute_force_test")]
+    brute_force_pace: String,
 }
 
 #[derive(Debug, Args)]

@@ -114,6 +114,21 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     let Some(pace) = parse_duration(&a.login_pace) else {
         return Ok(usage(format_args!("--login-pace `{}`: write e.g. 500ms or 2s", a.login_pace)));
     };
+    let brute_force = if a.danger_brute_force_test {
+        if !(1..=starmark_probe::bruteforce::MAX_ATTEMPTS).contains(&a.brute_force_attempts) {
+            return Ok(usage(format_args!(
+                "--brute-force-attempts {}: give 1 to {}",
+                a.brute_force_attempts,
+                starmark_probe::bruteforce::MAX_ATTEMPTS
+            )));
+        }
+        let Some(pace) = parse_duration(&a.brute_force_pace) else {
+            return Ok(usage(format_args!("--brute-force-pace `{}`: write e.g. 1s or 500ms", a.brute_force_pace)));
+        };
+        Some(starmark_probe::bruteforce::BruteForceSettings { attempts: a.brute_force_attempts, pace })
+    } else {
+        None
+    };
     let factory = match &a.factory_credentials {
         None => None,
         Some(path) => {
@@ -194,6 +209,12 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
         }
         let mut check_settings = CheckSettings::new(starmark_probe::creds::candidates(factory.as_ref()));
         check_settings.enabled = enabled;
+        // The brute-force test runs on the login surfaces the credentials
+        // check finds, after it.
+        if brute_force.is_some() && !check_settings.enabled.contains(&Check::Credentials) {
+            check_settings.enabled.push(Check::Credentials);
+        }
+        check_settings.brute_force = brute_force;
         check_settings.pace = pace;
         // The budget is for the whole scan: the checks get what is left.
         check_settings.budget = budget.saturating_sub(started.elapsed());

@@ -250,3 +250,45 @@ fn the_hardened_device_shows_only_its_two_services() {
     assert_eq!(code, 0, "nothing needs attention");
     criteria_exist(&v);
 }
+
+#[test]
+fn the_brute_force_test_tells_a_lockout_from_no_resistance() {
+    let mut p = Profile::weak().unwrap_or_else(|e| panic!("the weak test device cannot run here: {e}"));
+    // Telnet locks a client out at its sixth connection in a minute: the
+    // scan, identification and the factory login take three, so the third
+    // wrong login is the first refused. FTP never locks out.
+    p.device.lock_out_after(23, 5).unwrap();
+    let addr = p.device.addr.to_string();
+    let (code, v) = scan(&[
+        &addr,
+        "-p",
+        "21,23",
+        "--checks",
+        "credentials",
+        "--login-pace",
+        "100ms",
+        "--danger-brute-force-test",
+        "--brute-force-attempts",
+        "6",
+        "--brute-force-pace",
+        "200ms",
+    ]);
+    p.check_running().unwrap();
+    assert_eq!(code, 1, "{:#}", v["checks"]);
+    let ftp = finding(&v, "bruteforce/no-resistance/tcp/21");
+    assert!(ftp["criteria"].as_array().unwrap().iter().any(|c| c == "S1.1-04"), "{ftp}");
+    let telnet = finding(&v, "bruteforce/resists/tcp/23");
+    assert!(telnet["title"].as_str().unwrap().contains("locks out at wrong login 3"), "{telnet}");
+    // The timings are the evidence, attempt by attempt.
+    let check =
+        v["checks"].as_array().unwrap().iter().find(|c| c["check"] == "brute-force" && c["port"] == 21).unwrap();
+    let timings = check["data"]["timings"].as_array().unwrap();
+    assert_eq!(timings.len(), 6, "{check:#}");
+    assert!(timings.iter().all(|t| t["outcome"] == "refused"), "{check:#}");
+    let starts: Vec<u64> = timings.iter().map(|t| t["at_ms"].as_u64().unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[1] >= w[0] + 200), "the stated pace holds: {starts:?}");
+    assert_eq!(check["data"]["verdict"]["verdict"], "no_resistance");
+    // Without the flag, no wrong login is ever sent.
+    let (_, quiet) = scan(&[&addr, "-p", "21", "--checks", "credentials", "--login-pace", "100ms"]);
+    assert!(quiet["checks"].as_array().unwrap().iter().all(|c| c["check"] != "brute-force"), "{:#}", quiet["checks"]);
+}

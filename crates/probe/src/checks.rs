@@ -37,6 +37,8 @@ pub enum Check {
     Upnp,
     Http,
     Snmp,
+    /// Intrusive: only with `--danger-brute-force-test`, never in [`Check::ALL`].
+    BruteForce,
 }
 
 impl Check {
@@ -52,6 +54,7 @@ impl Check {
             Check::Upnp => "upnp",
             Check::Http => "http",
             Check::Snmp => "snmp",
+            Check::BruteForce => "brute-force",
         }
     }
 
@@ -66,6 +69,7 @@ impl Check {
             Check::Credentials => &["S1.1-02", "S1.1-01"],
             Check::Mqtt | Check::Upnp | Check::Snmp => &["S1.1-01"],
             Check::Http => &["S1.1-12", "S1.1-01"],
+            Check::BruteForce => &["S1.1-04"],
         }
     }
 }
@@ -186,6 +190,24 @@ pub const RULES: &[Rule] = &[
         when: "a default community may write (a SET of sysName.0 to its own value succeeded)",
     },
     Rule {
+        id: "bruteforce/no-resistance",
+        severity: Severity::High,
+        criteria: &["S1.1-04"],
+        when: "with --danger-brute-force-test: every wrong login was refused at the same speed, with no lockout and no growing delay",
+    },
+    Rule {
+        id: "bruteforce/accepts-wrong-password",
+        severity: Severity::High,
+        criteria: &["S1.1-04", "S1.1-01"],
+        when: "with --danger-brute-force-test: a login with a password that cannot be right was accepted",
+    },
+    Rule {
+        id: "bruteforce/resists",
+        severity: Severity::Info,
+        criteria: &["S1.1-04"],
+        when: "with --danger-brute-force-test: the device locked out or slowed down as wrong logins went on (the timings are the evidence)",
+    },
+    Rule {
         id: "inconclusive",
         severity: Severity::High,
         criteria: &[],
@@ -228,6 +250,9 @@ pub struct CheckSettings {
     pub credentials: Vec<Credential>,
     /// How many logins are tried per service (the list's length).
     pub credentials_per_service: usize,
+    /// The brute-force resistance test, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub brute_force: Option<crate::bruteforce::BruteForceSettings>,
 }
 
 impl CheckSettings {
@@ -239,6 +264,7 @@ impl CheckSettings {
             budget: Duration::from_secs(600),
             credentials_per_service: credentials.len(),
             credentials,
+            brute_force: None,
         }
     }
 }
@@ -400,7 +426,7 @@ async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
 
 /// A login surface: how to try one credential there.
 #[derive(Debug, Clone)]
-enum Surface {
+pub(crate) enum Surface {
     Telnet,
     Ftp,
     Ssh,
@@ -475,7 +501,7 @@ async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings
                     t,
                 ));
                 return Ok((
-                    serde_json::json!({ "surface": surface_name(&surface), "tried": tried, "accepted": c.reference }),
+                    serde_json::json!({ "surface": surface_name(&surface), "tried": tried, "accepted": c.reference, "user": c.user }),
                     out,
                 ));
             }
@@ -493,6 +519,90 @@ async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings
         }
     }
     Ok((serde_json::json!({ "surface": surface_name(&surface), "tried": tried, "accepted": null }), out))
+}
+
+/// The brute-force resistance test on one surface (rule in
+/// [`crate::bruteforce`]).
+async fn brute_force_check(
+    addr: SocketAddr,
+    surface: Surface,
+    user: &str,
+    bf: crate::bruteforce::BruteForceSettings,
+    s: &CheckSettings,
+    t: &mut Transcript,
+) -> Outcome {
+    use crate::bruteforce::{Timing, Verdict, outcome, verdict, wrong};
+    let port = addr.port();
+    let start = tokio::time::Instant::now();
+    let mut timings: Vec<Timing> = Vec::new();
+    let mut previous: Option<tokio::time::Instant> = None;
+    for n in 1..=bf.attempts {
+        // Starts at least the pace apart, however long each attempt takes.
+        if let Some(p) = previous {
+            tokio::time::sleep_until(p + bf.pace).await;
+        }
+        let began = tokio::time::Instant::now();
+        previous = Some(began);
+        let c = wrong(user, n);
+        let mut quiet = Transcript::default();
+        let a = attempt(addr, &surface, &c, s.wait, &mut quiet).await;
+        let timing = Timing {
+            n,
+            at_ms: u64::try_from(began.duration_since(start).as_millis()).unwrap_or(u64::MAX),
+            took_ms: u64::try_from(began.elapsed().as_millis()).unwrap_or(u64::MAX),
+            outcome: outcome(&a),
+        };
+        t.note(format!(
+            "wrong login {n} (user {user:?}) at {} ms: {} after {} ms",
+            timing.at_ms, timing.outcome, timing.took_ms
+        ));
+        let stop = !matches!(a, Attempt::Refused);
+        timings.push(timing);
+        if stop {
+            break;
+        }
+    }
+    let v = verdict(&timings);
+    let data = serde_json::json!({ "surface": surface_name(&surface), "user": user, "settings": bf, "timings": timings, "verdict": v });
+    let table: Vec<String> = timings.iter().map(|t| format!("#{} {} ms {}", t.n, t.took_ms, t.outcome)).collect();
+    let evidence = format!("{}; rule in docs/device-checks.md", table.join(", "));
+    let name = surface_name(&surface);
+    let f = match &v {
+        Verdict::NoResistance { attempts, .. } => finding(
+            "bruteforce/no-resistance",
+            Proto::Tcp,
+            port,
+            format!("{name}: {attempts} wrong logins refused at an even pace, no lockout or growing delay"),
+            evidence,
+            t,
+        ),
+        Verdict::AcceptsWrongPassword { at_attempt } => finding(
+            "bruteforce/accepts-wrong-password",
+            Proto::Tcp,
+            port,
+            format!("{name}: wrong login {at_attempt} was accepted"),
+            evidence,
+            t,
+        ),
+        Verdict::LocksOut { at_attempt, how } => finding(
+            "bruteforce/resists",
+            Proto::Tcp,
+            port,
+            format!("{name}: locks out at wrong login {at_attempt} ({how})"),
+            evidence,
+            t,
+        ),
+        Verdict::Delays { first_ms, last_ms } => finding(
+            "bruteforce/resists",
+            Proto::Tcp,
+            port,
+            format!("{name}: refusals slow from {first_ms} ms to {last_ms:?} ms"),
+            evidence,
+            t,
+        ),
+        Verdict::Inconclusive { reason } => return Err(format!("{name}: {reason}")),
+    };
+    Ok((data, vec![f]))
 }
 
 fn surface_name(s: &Surface) -> String {
@@ -683,6 +793,7 @@ enum Job {
     Tls(u16),
     Http(u16, bool),
     Login(u16, Surface),
+    BruteForce(u16, Surface, String),
     Mqtt(u16, bool),
     Upnp,
     Snmp(u16),
@@ -695,6 +806,7 @@ impl Job {
             Job::Tls(_) => Check::Tls,
             Job::Http(..) => Check::Http,
             Job::Login(..) => Check::Credentials,
+            Job::BruteForce(..) => Check::BruteForce,
             Job::Mqtt(..) => Check::Mqtt,
             Job::Upnp => Check::Upnp,
             Job::Snmp(_) => Check::Snmp,
@@ -703,7 +815,12 @@ impl Job {
 
     fn place(&self) -> (Proto, u16) {
         match self {
-            Job::Ssh(p) | Job::Tls(p) | Job::Http(p, _) | Job::Login(p, _) | Job::Mqtt(p, _) => (Proto::Tcp, *p),
+            Job::Ssh(p)
+            | Job::Tls(p)
+            | Job::Http(p, _)
+            | Job::Login(p, _)
+            | Job::BruteForce(p, _, _)
+            | Job::Mqtt(p, _) => (Proto::Tcp, *p),
             Job::Upnp => (Proto::Udp, 1900),
             Job::Snmp(p) => (Proto::Udp, *p),
         }
@@ -750,7 +867,22 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
             }
             Err(e) => Err(e),
         },
-        Job::Login(_, surface) => credentials_check(target, surface.clone(), s, &mut t).await,
+        Job::Login(_, surface) => {
+            let r = credentials_check(target, surface.clone(), s, &mut t).await;
+            // The brute-force test follows on the same surface (never at
+            // the same time), with the account that logged in if one did.
+            if s.brute_force.is_some()
+                && let Ok((data, _)) = &r
+            {
+                let user = data["user"].as_str().unwrap_or("admin").to_string();
+                follow.push(Job::BruteForce(port, surface.clone(), user));
+            }
+            r
+        }
+        Job::BruteForce(_, surface, user) => match s.brute_force {
+            Some(bf) => brute_force_check(target, surface.clone(), user, bf, s, &mut t).await,
+            None => Err("the brute-force test was not asked for".into()),
+        },
         Job::Mqtt(_, tls_elsewhere) => {
             let r = mqtt_check(target, *tls_elsewhere, s, &mut t).await;
             if s.enabled.contains(&Check::Credentials)

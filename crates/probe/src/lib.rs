@@ -12,11 +12,13 @@
 //! - [`checks`]: the protocol checks on the services found, their rules
 //!   and findings; with [`ssh`] (algorithms, logins), [`tls`] (versions,
 //!   cipher suites, certificate), [`creds`] (factory logins, redacting
-//!   transcripts), [`http`], [`mqtt`], [`upnp`] and [`snmp`].
+//!   transcripts), [`http`], [`mqtt`], [`upnp`], [`snmp`], and the
+//!   intrusive [`bruteforce`] test.
 //! - [`report`]: the scan's result as data (`--json`) and as text.
 //!
 //! The probe only ever connects to the one target address it was given.
 
+pub mod bruteforce;
 pub mod checks;
 pub mod creds;
 pub mod findings;

@@ -302,6 +302,21 @@ impl Device {
         ])?;
         self.iptables(&["-A", "OUTPUT", "-p", "tcp", "--tcp-flags", "RST", "RST", "-j", "DROP"])
     }
+
+    /// The device stops answering new connections to `port` from a host
+    /// once that host has opened `connections` of them within a minute
+    /// (netfilter's `recent` match), as a login lockout does.
+    pub fn lock_out_after(&self, port: u16, connections: u32) -> io::Result<()> {
+        let port = port.to_string();
+        let hits = (connections + 1).to_string();
+        let base =
+            ["-A", "INPUT", "-p", "tcp", "--dport", &port, "-m", "conntrack", "--ctstate", "NEW", "-m", "recent"];
+        self.iptables(&[&base[..], &["--set", "--name", "smlock"]].concat())?;
+        self.iptables(
+            &[&base[..], &["--update", "--seconds", "60", "--hitcount", &hits, "--name", "smlock", "-j", "DROP"]]
+                .concat(),
+        )
+    }
 }
 
 /// A process running inside a test device.

@@ -162,6 +162,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("/usr/sbin/telnetd", "inetutils-telnetd"),
     ("/usr/sbin/ftpd", "inetutils-ftpd"),
     ("miniupnpd", "miniupnpd"),
+    ("coap-server-notls", "libcoap3-bin"),
     ("openssl", "openssl"),
     // Tools no one here wrote, for the protocol checks' accuracy tests.
     ("ssh-audit", "ssh-audit"),

@@ -339,7 +339,7 @@ struct ScanArgs {
     #[arg(long)]
     no_identify: bool,
     /// Which protocol checks to run on the services found, comma-separated:
-    /// ssh, tls, credentials, mqtt, upnp, http, snmp; or `none` [default: all].
+    /// ssh, tls, credentials, mqtt, upnp, http, snmp, coap; or `none` [default: all].
     #[arg(long, value_name = "LIST")]
     checks: Option<String>,
     /// The vendor's factory logins (TOML, format "starmark-credentials/1",

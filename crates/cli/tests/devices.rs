@@ -121,7 +121,7 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
     assert_eq!(code, 1, "risky services found: exit 1\n{v:#}");
     assert_eq!(v["complete"], true, "{:#}", v["checks"]);
     // 199 is snmpd's SMUX port, which Debian's snmpd opens by default.
-    assert_eq!(open_tcp(&v), vec![21, 22, 23, 80, 199, 443, 1883, 5000]);
+    assert_eq!(open_tcp(&v), vec![21, 22, 23, 80, 199, 443, 1883, 5000, 5683]);
     assert_eq!(open_tcp(&v), nmap_open_tcp(&addr), "starmark and nmap disagree");
     assert!(service_of(&v, 22).1.contains("dropbear"));
     assert_eq!(service_of(&v, 443).0, "tls");
@@ -139,16 +139,17 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
                 assert!(u["state"] == "open" && detail.contains(":5000/"), "{u}");
                 assert!(detail.contains("UPnP description (name: "), "the description was read: {u}");
             }
+            5683 => assert_eq!(u["state"], "open", "{u}"),
             _ => assert_eq!(u["state"], "closed", "{u}"),
         }
     }
-    assert_eq!(open_udp(&v), vec![161, 1900]);
+    assert_eq!(open_udp(&v), vec![161, 1900, 5683]);
     assert_eq!(open_udp(&v), nmap_open_udp(&addr), "answering UDP services differ from nmap's");
     let ids = finding_ids(&v);
     for want in ["risky/tcp/21", "risky/tcp/23", "risky/tcp/80", "risky/tcp/1883", "risky/udp/161", "risky/udp/1900"] {
         assert!(ids.contains(&want.to_string()), "missing {want}: {ids:?}");
     }
-    for port in ["21", "22", "23", "80", "199", "443", "1883", "5000"] {
+    for port in ["21", "22", "23", "80", "199", "443", "1883", "5000", "5683"] {
         assert!(ids.contains(&format!("exposed/tcp/{port}")), "{ids:?}");
     }
     criteria_exist(&v);
@@ -173,6 +174,7 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
         ("tls/weak-signature/tcp/443", "S1.1-12"),
         ("ssh/weak-algorithms/tcp/22", "S1.1-12"),
         ("ssh/password-login/tcp/22", "S1.1-04"),
+        ("coap/unauthenticated-read/udp/5683", "S1.1-01"),
     ] {
         let f = finding(&v, id);
         assert!(f["criteria"].as_array().unwrap().iter().any(|c| c == criterion), "{f}");

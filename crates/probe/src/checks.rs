@@ -10,6 +10,7 @@
 //! | `upnp`        | SSDP                     | IGD control actions without authentication |
 //! | `http`        | HTTP, HTTPS              | password asked over plain HTTP, security headers |
 //! | `snmp`        | SNMP                     | default communities, write access |
+//! | `coap`        | CoAP                     | resources readable without authentication |
 //!
 //! Every result is a [`Finding`] with a stable ID built from a [`Rule`]
 //! (`docs/device-checks.md` documents each rule), the criteria it bears
@@ -37,13 +38,14 @@ pub enum Check {
     Upnp,
     Http,
     Snmp,
+    Coap,
     /// Intrusive: only with `--danger-brute-force-test`, never in [`Check::ALL`].
     BruteForce,
 }
 
 impl Check {
-    pub const ALL: [Check; 7] =
-        [Check::Ssh, Check::Tls, Check::Credentials, Check::Mqtt, Check::Upnp, Check::Http, Check::Snmp];
+    pub const ALL: [Check; 8] =
+        [Check::Ssh, Check::Tls, Check::Credentials, Check::Mqtt, Check::Upnp, Check::Http, Check::Snmp, Check::Coap];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -54,6 +56,7 @@ impl Check {
             Check::Upnp => "upnp",
             Check::Http => "http",
             Check::Snmp => "snmp",
+            Check::Coap => "coap",
             Check::BruteForce => "brute-force",
         }
     }
@@ -67,7 +70,7 @@ impl Check {
         match self {
             Check::Ssh | Check::Tls => &["S1.1-12"],
             Check::Credentials => &["S1.1-02", "S1.1-01"],
-            Check::Mqtt | Check::Upnp | Check::Snmp => &["S1.1-01"],
+            Check::Mqtt | Check::Upnp | Check::Snmp | Check::Coap => &["S1.1-01"],
             Check::Http => &["S1.1-12", "S1.1-01"],
             Check::BruteForce => &["S1.1-04"],
         }
@@ -188,6 +191,12 @@ pub const RULES: &[Rule] = &[
         severity: Severity::High,
         criteria: &["S1.1-01"],
         when: "a default community may write (a SET of sysName.0 to its own value succeeded)",
+    },
+    Rule {
+        id: "coap/unauthenticated-read",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "a resource listed in /.well-known/core answers a GET over plain CoAP, which has no authentication",
     },
     Rule {
         id: "bruteforce/no-resistance",
@@ -753,6 +762,23 @@ async fn upnp_check(addr: IpAddr, s: &CheckSettings, t: &mut Transcript) -> Outc
     Ok((value(&r), out))
 }
 
+async fn coap_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+    let r = crate::coap::check(addr, s.wait, t).await?;
+    let mut out = Vec::new();
+    if !r.readable.is_empty() {
+        let list: Vec<String> = r.readable.iter().map(|(p, n)| format!("{p} ({n} bytes)")).collect();
+        out.push(finding(
+            "coap/unauthenticated-read",
+            Proto::Udp,
+            addr.port(),
+            format!("{} CoAP resource(s) answer anyone", r.readable.len()),
+            format!("GET answered 2.xx without authentication: {}", list.join(", ")),
+            t,
+        ));
+    }
+    Ok((value(&r), out))
+}
+
 async fn snmp_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> Outcome {
     let list = crate::snmp::communities(addr, crate::creds::SNMP_COMMUNITIES, s.wait, t).await?;
     let port = addr.port();
@@ -797,6 +823,7 @@ enum Job {
     Mqtt(u16, bool),
     Upnp,
     Snmp(u16),
+    Coap(u16),
 }
 
 impl Job {
@@ -810,6 +837,7 @@ impl Job {
             Job::Mqtt(..) => Check::Mqtt,
             Job::Upnp => Check::Upnp,
             Job::Snmp(_) => Check::Snmp,
+            Job::Coap(_) => Check::Coap,
         }
     }
 
@@ -822,7 +850,7 @@ impl Job {
             | Job::BruteForce(p, _, _)
             | Job::Mqtt(p, _) => (Proto::Tcp, *p),
             Job::Upnp => (Proto::Udp, 1900),
-            Job::Snmp(p) => (Proto::Udp, *p),
+            Job::Snmp(p) | Job::Coap(p) => (Proto::Udp, *p),
         }
     }
 }
@@ -895,6 +923,7 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
         }
         Job::Upnp => upnp_check(addr, s, &mut t).await,
         Job::Snmp(_) => snmp_check(target, s, &mut t).await,
+        Job::Coap(_) => coap_check(target, s, &mut t).await,
     };
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let check = job.check();
@@ -957,6 +986,7 @@ fn plan(report: &Report, s: &CheckSettings) -> Vec<Job> {
                 match *service {
                     "snmp" if on(Check::Snmp) => jobs.push(Job::Snmp(p.port)),
                     "ssdp" if on(Check::Upnp) => jobs.push(Job::Upnp),
+                    "coap" if on(Check::Coap) => jobs.push(Job::Coap(p.port)),
                     _ => {}
                 }
             }

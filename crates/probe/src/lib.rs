@@ -12,7 +12,7 @@
 //! - [`checks`]: the protocol checks on the services found, their rules
 //!   and findings; with [`ssh`] (algorithms, logins), [`tls`] (versions,
 //!   cipher suites, certificate), [`creds`] (factory logins, redacting
-//!   transcripts), [`http`], [`mqtt`], [`upnp`], [`snmp`], and the
+//!   transcripts), [`http`], [`mqtt`], [`upnp`], [`snmp`], [`coap`], and the
 //!   intrusive [`bruteforce`] test.
 //! - [`report`]: the scan's result as data (`--json`) and as text.
 //!
@@ -20,6 +20,7 @@
 
 pub mod bruteforce;
 pub mod checks;
+pub mod coap;
 pub mod creds;
 pub mod findings;
 pub mod http;

@@ -5,7 +5,9 @@
 //!   own), SSH with password logins and Debian dropbear's legacy
 //!   algorithms (SHA-1 key exchange and MACs, an RSA host key), SNMP
 //!   answering the community `public` and taking writes with `private`
-//!   (snmpd, which also opens its SMUX port 199/tcp), UPnP (miniupnpd:
+//!   (snmpd, which also opens its SMUX port 199/tcp), CoAP resources
+//!   anyone may read (libcoap's example server, on 5683 over UDP and
+//!   TCP), UPnP (miniupnpd:
 //!   SSDP on 1900/udp and its control URL over HTTP on 5000/tcp), an MQTT
 //!   broker without authentication (mosquitto), a web server with a login
 //!   form over plain HTTP and the same site over TLS 1.0+ with a 1024-bit
@@ -117,6 +119,7 @@ impl Profile {
             ("dropbearkey", "dropbear-bin"),
             ("openssl", "openssl"),
             ("snmpd", "snmpd"),
+            ("coap-server-notls", "libcoap3-bin"),
             ("miniupnpd", "miniupnpd"),
             ("mosquitto", "mosquitto"),
             ("lighttpd", "lighttpd"),
@@ -178,6 +181,10 @@ impl Profile {
         let pid = d.join("miniupnpd.pid").display().to_string();
         daemons.push(device.spawn("miniupnpd", &["-d", "-f", &upnp, "-P", &pid])?);
 
+        // libcoap's example server: resources readable by anyone over
+        // plain CoAP (it also listens for CoAP over TCP on 5683).
+        daemons.push(device.spawn("coap-server-notls", &["-A", &addr, "-p", "5683"])?);
+
         let mqtt = write(d, "mosquitto.conf", &format!("user root\nlistener 1883 {addr}\nallow_anonymous true\n"))?;
         daemons.push(device.spawn("mosquitto", &["-c", &mqtt])?);
 
@@ -208,8 +215,8 @@ impl Profile {
         let mut p = Profile {
             device,
             daemons,
-            tcp: vec![21, 22, 23, 80, 199, 443, 1883, 5000],
-            udp: vec![161, 1900],
+            tcp: vec![21, 22, 23, 80, 199, 443, 1883, 5000, 5683],
+            udp: vec![161, 1900, 5683],
             _dir: dir,
         };
         p.wait_ready()?;

@@ -168,6 +168,9 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
         ("snmp/write-access/udp/161", "S1.1-01"),
         ("http/cleartext-login/tcp/80", "S1.1-12"),
         ("http/missing-security-headers/tcp/80", "S1.1-01"),
+        ("http/unauthenticated-settings/tcp/80", "S1.1-01"),
+        // The admin area's HTTP Digest login, checked by lighttpd itself.
+        ("default-credentials/tcp/80", "S1.1-02"),
         ("tls/legacy-version/tcp/443", "S1.1-12"),
         ("tls/weak-suites/tcp/443", "S1.1-12"),
         ("tls/weak-key/tcp/443", "S1.1-12"),

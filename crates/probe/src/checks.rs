@@ -175,6 +175,12 @@ pub const RULES: &[Rule] = &[
         when: "a page served over plain HTTP asks for a password (a password field or Basic authentication)",
     },
     Rule {
+        id: "http/unauthenticated-settings",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "a settings path (not the front page) answers 200 with a form and asks for no login",
+    },
+    Rule {
         id: "http/missing-security-headers",
         severity: Severity::Warning,
         criteria: &["S1.1-01", "S1.1-12"],
@@ -653,6 +659,7 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
     }
     let mut auth_paths = Vec::new();
     let mut password_pages = Vec::new();
+    let mut settings_pages = Vec::new();
     let mut seen = Vec::new();
     for path in ADMIN_PATHS {
         let r = if *path == "/" {
@@ -675,9 +682,23 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
                     .push(format!("{path} asks for HTTP Basic authentication (the password travels in clear)"));
             }
             auth_paths.push((*path).to_string());
-        } else if r.status == 200 && crate::http::has_password_field(&r.body) && !tls {
-            password_pages.push(format!("{path} has a password field"));
+        } else if r.status == 200 && crate::http::has_password_field(&r.body) {
+            if !tls {
+                password_pages.push(format!("{path} has a password field"));
+            }
+        } else if r.status == 200 && *path != "/" && crate::http::has_form(&r.body) {
+            settings_pages.push(format!("{path} ({} bytes with a form)", r.body.len()));
         }
+    }
+    if !settings_pages.is_empty() {
+        out.push(finding(
+            "http/unauthenticated-settings",
+            Proto::Tcp,
+            port,
+            "settings pages open without a login".into(),
+            settings_pages.join("; "),
+            t,
+        ));
     }
     if !password_pages.is_empty() {
         out.push(finding(

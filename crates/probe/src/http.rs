@@ -263,6 +263,11 @@ pub fn has_password_field(body: &[u8]) -> bool {
     compact.contains("type=\"password\"") || compact.contains("type='password'") || compact.contains("type=password")
 }
 
+/// Whether a page holds an HTML form.
+pub fn has_form(body: &[u8]) -> bool {
+    String::from_utf8_lossy(body).to_ascii_lowercase().contains("<form")
+}
+
 /// Security headers a device's web interface should send, and why: (header,
 /// needed over TLS only, reason).
 pub const SECURITY_HEADERS: &[(&str, bool, &str)] = &[

@@ -10,8 +10,9 @@
 //!   TCP), UPnP (miniupnpd:
 //!   SSDP on 1900/udp and its control URL over HTTP on 5000/tcp), an MQTT
 //!   broker without authentication (mosquitto), a web server with a login
-//!   form over plain HTTP and the same site over TLS 1.0+ with a 1024-bit
-//!   RSA certificate signed with SHA-1 (lighttpd). Every login takes the
+//!   form over plain HTTP, a settings page anyone may open, an admin area
+//!   behind HTTP Digest authentication, and the same site over TLS 1.0+
+//!   with a 1024-bit RSA certificate signed with SHA-1 (lighttpd). Every login takes the
 //!   universal factory password `admin`/`admin`: the device has its own
 //!   `/etc/passwd` and `/etc/shadow`, bind-mounted over the host's inside
 //!   the mount namespace `ip netns exec` gives each daemon, so the host's
@@ -198,11 +199,31 @@ impl Profile {
             "<html><head><title>IP Camera</title></head><body><form method=\"post\" action=\"/login.cgi\">\
              <input name=\"user\"><input type=\"password\" name=\"pass\"><button>Log in</button></form></body></html>",
         )?;
+        // Settings anyone may open, and an admin area behind HTTP Digest
+        // authentication with the factory login.
+        std::fs::create_dir_all(www.join("settings"))?;
+        std::fs::write(
+            www.join("settings/index.html"),
+            "<html><body><form method=\"post\" action=\"/settings.cgi\"><input name=\"ssid\">\
+             <input name=\"ntp\"><button>Save</button></form></body></html>",
+        )?;
+        std::fs::create_dir_all(www.join("admin"))?;
+        std::fs::write(www.join("admin/index.html"), "<html><body>admin</body></html>")?;
+        let realm = "IP Camera";
+        let ha1 = {
+            use md5::Digest as _;
+            let h = md5::Md5::digest(format!("{}:{realm}:{}", WEAK_LOGIN.0, WEAK_LOGIN.1).as_bytes());
+            h.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        let htdigest = write(d, "htdigest", &format!("{}:{realm}:{ha1}\n", WEAK_LOGIN.0))?;
         let httpd = write(
             d,
             "lighttpd.conf",
             &format!(
-                "server.modules += (\"mod_openssl\")\nserver.document-root = \"{}\"\nserver.port = 80\n\
+                "server.modules += (\"mod_openssl\", \"mod_auth\", \"mod_authn_file\")\n\
+                 server.document-root = \"{}\"\nserver.port = 80\n\
+                 auth.backend = \"htdigest\"\nauth.backend.htdigest.userfile = \"{htdigest}\"\n\
+                 auth.require = (\"/admin/\" => (\"method\" => \"digest\", \"realm\" => \"{realm}\", \"require\" => \"valid-user\"))\n\
                  server.bind = \"{addr}\"\nindex-file.names = (\"index.html\")\n\
                  mimetype.assign = (\".html\" => \"text/html\")\n\
                  $SERVER[\"socket\"] == \"{addr}:443\" {{\n ssl.engine = \"enable\"\n ssl.pemfile = \"{pem}\"\n\

@@ -5,7 +5,7 @@
 //! |---------------|--------------------------|------|
 //! | `ssh`         | SSH                      | algorithms offered (KEXINIT), password logins offered |
 //! | `tls`         | TLS on any port          | versions, cipher suites, certificate |
-//! | `credentials` | telnet, FTP, SSH, HTTP(S) 401, MQTT | universal and declared factory logins, anonymous FTP |
+//! | `credentials` | telnet, FTP, SSH, HTTP(S) 401, MQTT, RTSP | universal and declared factory logins, anonymous FTP, RTSP streams without login |
 //! | `mqtt`        | MQTT                     | anonymous CONNECT, SUBSCRIBE `#`, TLS offered |
 //! | `upnp`        | SSDP                     | IGD control actions without authentication |
 //! | `http`        | HTTP, HTTPS              | password asked over plain HTTP, security headers |
@@ -137,6 +137,12 @@ pub const RULES: &[Rule] = &[
         severity: Severity::High,
         criteria: &["S1.1-02", "S1.1-01"],
         when: "a universal or declared factory login is accepted",
+    },
+    Rule {
+        id: "rtsp/no-login",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "an RTSP DESCRIBE without credentials is answered 2xx: the stream opens for anyone",
     },
     Rule {
         id: "ftp/anonymous",
@@ -446,6 +452,7 @@ pub(crate) enum Surface {
     Ftp,
     Ssh,
     Mqtt,
+    Rtsp,
     Http { tls: bool, path: String },
 }
 
@@ -459,6 +466,7 @@ async fn attempt(addr: SocketAddr, surface: &Surface, c: &Credential, wait: Dura
             Surface::Ftp => crate::creds::ftp(addr, c, wait, t).await,
             Surface::Ssh => crate::creds::ssh(addr, c, wait, t).await,
             Surface::Mqtt => crate::creds::mqtt(addr, c, wait, t).await,
+            Surface::Rtsp => crate::rtsp::login(addr, c, wait, t).await,
             Surface::Http { tls, path } => crate::http::login(addr, *tls, path, c, wait, t).await,
         }
     };
@@ -488,6 +496,23 @@ async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings
             ));
         }
         tokio::time::sleep(s.pace).await;
+    }
+    if matches!(surface, Surface::Rtsp) {
+        match crate::rtsp::open_without_login(addr, s.wait, t).await? {
+            200..=299 => {
+                out.push(finding(
+                    "rtsp/no-login",
+                    Proto::Tcp,
+                    port,
+                    "the video stream opens without a login".into(),
+                    "DESCRIBE without credentials answered 2xx".into(),
+                    t,
+                ));
+                return Ok((serde_json::json!({ "surface": "RTSP", "tried": 0, "accepted": null, "open": true }), out));
+            }
+            401 => {}
+            code => return Err(format!("DESCRIBE without credentials answered {code}, neither a stream nor a login")),
+        }
     }
     let mut tried = 0usize;
     let mut unreadable = 0usize;
@@ -626,6 +651,7 @@ fn surface_name(s: &Surface) -> String {
         Surface::Ftp => "FTP".into(),
         Surface::Ssh => "SSH".into(),
         Surface::Mqtt => "MQTT".into(),
+        Surface::Rtsp => "RTSP".into(),
         Surface::Http { tls: false, path } => format!("HTTP authentication on {path}"),
         Surface::Http { tls: true, path } => format!("HTTPS authentication on {path}"),
     }
@@ -981,36 +1007,43 @@ fn inconclusive(check: Check, proto: Proto, port: u16, reason: String, elapsed_m
     }
 }
 
-/// The jobs a scan's results call for.
-fn plan(report: &Report, s: &CheckSettings) -> Vec<Job> {
-    let on = |c: Check| s.enabled.contains(&c);
-    let mut jobs = Vec::new();
-    let tls_on_8883 =
-        report.tcp.open.iter().any(|p| p.port == 8883 && p.service.as_ref().is_some_and(|s| s.name == "tls"));
-    for p in &report.tcp.open {
-        let Some(svc) = &p.service else { continue };
-        match svc.name {
-            "ssh" if on(Check::Ssh) => jobs.push(Job::Ssh(p.port)),
-            "ssh" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Ssh)),
-            "tls" if on(Check::Tls) || on(Check::Http) => jobs.push(Job::Tls(p.port)),
-            "http" if on(Check::Http) => jobs.push(Job::Http(p.port, false)),
-            "telnet" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Telnet)),
-            "ftp" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Ftp)),
-            "mqtt" if on(Check::Mqtt) => jobs.push(Job::Mqtt(p.port, tls_on_8883)),
-            "mqtt" if on(Check::Credentials) => jobs.push(Job::Login(p.port, Surface::Mqtt)),
-            _ => {}
-        }
-    }
+/// The services a scan found, as the checks see them: (protocol, port,
+/// service name as [`crate::service`] and [`crate::udp`] give it).
+pub fn services(report: &Report) -> Vec<(Proto, u16, &'static str)> {
+    let mut out: Vec<(Proto, u16, &'static str)> =
+        report.tcp.open.iter().filter_map(|p| Some((Proto::Tcp, p.port, p.service.as_ref()?.name))).collect();
     if let Some(u) = &report.udp {
         for p in &u.ports {
             if let UdpState::Open { service, .. } = &p.state {
-                match *service {
-                    "snmp" if on(Check::Snmp) => jobs.push(Job::Snmp(p.port)),
-                    "ssdp" if on(Check::Upnp) => jobs.push(Job::Upnp),
-                    "coap" if on(Check::Coap) => jobs.push(Job::Coap(p.port)),
-                    _ => {}
-                }
+                out.push((Proto::Udp, p.port, service));
             }
+        }
+    }
+    out
+}
+
+/// The jobs the services found call for.
+fn plan(services: &[(Proto, u16, &str)], s: &CheckSettings) -> Vec<Job> {
+    let on = |c: Check| s.enabled.contains(&c);
+    let mut jobs = Vec::new();
+    let tls_on_8883 =
+        services.iter().any(|(proto, port, name)| *proto == Proto::Tcp && *port == 8883 && *name == "tls");
+    for (proto, port, name) in services {
+        let port = *port;
+        match (proto, *name) {
+            (Proto::Tcp, "ssh") if on(Check::Ssh) => jobs.push(Job::Ssh(port)),
+            (Proto::Tcp, "ssh") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Ssh)),
+            (Proto::Tcp, "tls") if on(Check::Tls) || on(Check::Http) => jobs.push(Job::Tls(port)),
+            (Proto::Tcp, "http") if on(Check::Http) => jobs.push(Job::Http(port, false)),
+            (Proto::Tcp, "telnet") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Telnet)),
+            (Proto::Tcp, "ftp") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Ftp)),
+            (Proto::Tcp, "mqtt") if on(Check::Mqtt) => jobs.push(Job::Mqtt(port, tls_on_8883)),
+            (Proto::Tcp, "mqtt") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Mqtt)),
+            (Proto::Tcp, "rtsp") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Rtsp)),
+            (Proto::Udp, "snmp") if on(Check::Snmp) => jobs.push(Job::Snmp(port)),
+            (Proto::Udp, "ssdp") if on(Check::Upnp) => jobs.push(Job::Upnp),
+            (Proto::Udp, "coap") if on(Check::Coap) => jobs.push(Job::Coap(port)),
+            _ => {}
         }
     }
     jobs
@@ -1019,7 +1052,12 @@ fn plan(report: &Report, s: &CheckSettings) -> Vec<Job> {
 /// Runs every check the scan's results call for, a few services at a
 /// time, within the budget. Results come in a stable order.
 pub async fn run(addr: IpAddr, report: &Report, s: &CheckSettings) -> Vec<CheckResult> {
-    let jobs = plan(report, s);
+    run_on(addr, &services(report), s).await
+}
+
+/// Runs the checks the given services call for (see [`services`]).
+pub async fn run_on(addr: IpAddr, services: &[(Proto, u16, &str)], s: &CheckSettings) -> Vec<CheckResult> {
+    let jobs = plan(services, s);
     let deadline = tokio::time::Instant::now() + s.budget;
     let mut set = tokio::task::JoinSet::new();
     let mut pending = jobs.into_iter();

@@ -37,14 +37,19 @@ impl Response {
 
 /// Parses a response (head and body as far as read).
 pub fn parse(raw: &[u8]) -> Result<Response, String> {
+    parse_as(raw, "HTTP/")
+}
+
+/// Parses a response of an HTTP-like protocol (`RTSP/` too).
+pub fn parse_as(raw: &[u8], protocol: &str) -> Result<Response, String> {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no end of the response head")?;
     let head = String::from_utf8_lossy(raw.get(..end).unwrap_or_default()).to_string();
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
     let mut parts = status_line.split_whitespace();
     let version = parts.next().unwrap_or_default();
-    if !version.starts_with("HTTP/") {
-        return Err(format!("not an HTTP response: {}", crate::service::printable(status_line.as_bytes(), 60)));
+    if !version.starts_with(protocol) {
+        return Err(format!("not a {protocol} response: {}", crate::service::printable(status_line.as_bytes(), 60)));
     }
     let status =
         parts.next().and_then(|c| c.parse::<u16>().ok()).filter(|c| (100..600).contains(c)).ok_or("no status code")?;

@@ -12,7 +12,7 @@
 //! - [`checks`]: the protocol checks on the services found, their rules
 //!   and findings; with [`ssh`] (algorithms, logins), [`tls`] (versions,
 //!   cipher suites, certificate), [`creds`] (factory logins, redacting
-//!   transcripts), [`http`], [`mqtt`], [`upnp`], [`snmp`], [`coap`], and the
+//!   transcripts), [`http`], [`rtsp`], [`mqtt`], [`upnp`], [`snmp`], [`coap`], and the
 //!   intrusive [`bruteforce`] test.
 //! - [`report`]: the scan's result as data (`--json`) and as text.
 //!
@@ -27,6 +27,7 @@ pub mod http;
 pub mod mqtt;
 pub mod ports;
 pub mod report;
+pub mod rtsp;
 pub mod service;
 pub mod snmp;
 pub mod ssh;

@@ -72,6 +72,7 @@ async fn ask(addr: SocketAddr, msg: &[u8], id: u32, wait: Duration) -> Result<Op
     let sock = tokio::net::UdpSocket::bind(local).await.map_err(|e| e.to_string())?;
     sock.connect(addr).await.map_err(|e| e.to_string())?;
     let mut buf = vec![0u8; 4096];
+    let mut unreadable = 0usize;
     for _ in 0..3 {
         sock.send(msg).await.map_err(|e| e.to_string())?;
         let deadline = tokio::time::Instant::now() + wait;
@@ -81,12 +82,20 @@ async fn ask(addr: SocketAddr, msg: &[u8], id: u32, wait: Duration) -> Result<Op
                     if let Some(r) = response(buf.get(..n).unwrap_or_default(), id) {
                         return Ok(Some(r));
                     }
+                    unreadable += 1;
+                    if unreadable > 100 {
+                        break;
+                    }
                 }
                 // ICMP port unreachable: nothing listens.
                 Ok(Err(e)) => return Err(format!("the port refused: {e}")),
                 Err(_) => break,
             }
         }
+    }
+    // Silence means "not this community"; noise means nothing is known.
+    if unreadable > 0 {
+        return Err(format!("{unreadable} replies that are not an answer to the request"));
     }
     Ok(None)
 }

@@ -155,6 +155,22 @@ impl Device {
         })
     }
 
+    /// A UDP socket bound to `port` of the device (all its addresses),
+    /// made in the namespace like [`Device::listen_tcp`].
+    pub fn bind_udp(&self, port: u16) -> io::Result<std::net::UdpSocket> {
+        let path = format!("/var/run/netns/{}", self.ns);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let ns = File::open(&path)?;
+                nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
+                    .map_err(|e| io::Error::other(format!("setns {path}: {e}")))?;
+                std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port))
+            })
+            .join()
+            .map_err(|_| io::Error::other("the namespace thread panicked"))?
+        })
+    }
+
     /// The device stops answering anything (as a crashed or rebooting
     /// embedded stack would).
     pub fn go_silent(&self) -> io::Result<()> {

@@ -187,7 +187,11 @@ fn the_weak_device_lists_every_daemon_with_its_risky_findings() {
     // The declared password was tried first and refused; the universal
     // admin/admin got in, named by its place in the list.
     let telnet = finding(&v, "default-credentials/tcp/23");
-    assert!(telnet["evidence"].as_str().unwrap().starts_with("universal/1 (user \"admin\""), "{telnet}");
+    assert!(telnet["evidence"].as_str().unwrap().starts_with("telnet: universal/1 (user \"admin\""), "{telnet}");
+    // On the web interface, both the admin area's Digest login (checked by
+    // lighttpd) and the login form (a CGI) take it.
+    let web = finding(&v, "default-credentials/tcp/80");
+    assert!(web["title"].as_str().unwrap().contains("HTTP authentication on /admin/ and the login form on /"), "{web}");
     let t: Vec<&str> = telnet["transcript"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
     assert!(t.iter().any(|l| l.contains("trying declared/1")), "{t:#?}");
     assert!(t.contains(&"> [password]"), "{t:#?}");

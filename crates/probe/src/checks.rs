@@ -454,6 +454,7 @@ pub(crate) enum Surface {
     Mqtt,
     Rtsp,
     Http { tls: bool, path: String },
+    Form { tls: bool, form: crate::http::LoginForm },
 }
 
 async fn attempt(addr: SocketAddr, surface: &Surface, c: &Credential, wait: Duration, t: &mut Transcript) -> Attempt {
@@ -468,6 +469,7 @@ async fn attempt(addr: SocketAddr, surface: &Surface, c: &Credential, wait: Dura
             Surface::Mqtt => crate::creds::mqtt(addr, c, wait, t).await,
             Surface::Rtsp => crate::rtsp::login(addr, c, wait, t).await,
             Surface::Http { tls, path } => crate::http::login(addr, *tls, path, c, wait, t).await,
+            Surface::Form { tls, form } => crate::http::form_login(addr, *tls, form, c, wait, t).await,
         }
     };
     tokio::time::timeout(limit, work)
@@ -476,9 +478,70 @@ async fn attempt(addr: SocketAddr, surface: &Surface, c: &Credential, wait: Dura
 }
 
 /// Tries the credentials once each, paced, until one is accepted.
-async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+/// A factory login that worked: (surface, credential reference, user).
+type Accepted = (String, String, String);
+
+/// The credentials check on one port: each surface in turn. Findings made
+/// before a surface turned out unreadable are kept (the third value is
+/// then the reason the check is inconclusive).
+async fn credentials_check(
+    addr: SocketAddr,
+    surfaces: &[Surface],
+    s: &CheckSettings,
+    t: &mut Transcript,
+) -> (serde_json::Value, Vec<Finding>, Option<String>) {
     let port = addr.port();
     let mut out = Vec::new();
+    let mut per_surface = Vec::new();
+    let mut accepted: Vec<Accepted> = Vec::new();
+    let mut reason = None;
+    for (i, surface) in surfaces.iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(s.pace).await;
+        }
+        match one_surface(addr, surface, s, t, &mut out).await {
+            Ok((data, acc)) => {
+                per_surface.push(data);
+                accepted.extend(acc);
+            }
+            Err(e) => {
+                per_surface.push(serde_json::json!({ "surface": surface_name(surface), "inconclusive": e }));
+                reason.get_or_insert(e);
+            }
+        }
+    }
+    if let Some((_, reference, _)) = accepted.first() {
+        let kind = if reference.starts_with("declared") {
+            "the vendor's declared factory login, the same on every unit,"
+        } else {
+            "a universal factory login"
+        };
+        let surfaces: Vec<&str> = accepted.iter().map(|(s, _, _)| s.as_str()).collect();
+        let evidence: Vec<String> =
+            accepted.iter().map(|(s, r, u)| format!("{s}: {r} (user {u:?}, password redacted) accepted")).collect();
+        out.push(finding(
+            "default-credentials",
+            Proto::Tcp,
+            port,
+            format!("{kind} logs in over {}", surfaces.join(" and ")),
+            format!("{}; see the credential lists in docs/device-checks.md", evidence.join("; ")),
+            t,
+        ));
+    }
+    let user = accepted.first().map(|(_, _, u)| u.clone());
+    (serde_json::json!({ "surfaces": per_surface, "user": user }), out, reason)
+}
+
+/// One login surface: its own special cases (anonymous FTP, an RTSP stream
+/// without login), then the credentials once each until one works.
+async fn one_surface(
+    addr: SocketAddr,
+    surface: &Surface,
+    s: &CheckSettings,
+    t: &mut Transcript,
+    out: &mut Vec<Finding>,
+) -> Result<(serde_json::Value, Option<Accepted>), String> {
+    let port = addr.port();
     if matches!(surface, Surface::Ftp) {
         let anon = Credential {
             user: "anonymous".into(),
@@ -508,7 +571,10 @@ async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings
                     "DESCRIBE without credentials answered 2xx".into(),
                     t,
                 ));
-                return Ok((serde_json::json!({ "surface": "RTSP", "tried": 0, "accepted": null, "open": true }), out));
+                return Ok((
+                    serde_json::json!({ "surface": "RTSP", "tried": 0, "accepted": null, "open": true }),
+                    None,
+                ));
             }
             401 => {}
             code => return Err(format!("DESCRIBE without credentials answered {code}, neither a stream nor a login")),
@@ -522,27 +588,13 @@ async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings
         }
         t.note(format!("trying {} (user {:?})", c.reference, c.user));
         tried += 1;
-        match attempt(addr, &surface, c, s.wait, t).await {
+        match attempt(addr, surface, c, s.wait, t).await {
             Attempt::Accepted => {
-                let kind = if c.reference.starts_with("declared") {
-                    "the vendor's declared factory login, the same on every unit,"
-                } else {
-                    "a universal factory login"
-                };
-                out.push(finding(
-                    "default-credentials",
-                    Proto::Tcp,
-                    port,
-                    format!("{kind} logs in over {}", surface_name(&surface)),
-                    format!(
-                        "{} (user {:?}, password redacted) accepted at attempt {tried}; see the credential lists in docs/device-checks.md",
-                        c.reference, c.user
-                    ),
-                    t,
-                ));
+                t.note(format!("{} accepted at attempt {tried}", c.reference));
+                let name = surface_name(surface);
                 return Ok((
-                    serde_json::json!({ "surface": surface_name(&surface), "tried": tried, "accepted": c.reference, "user": c.user }),
-                    out,
+                    serde_json::json!({ "surface": name, "tried": tried, "accepted": c.reference, "user": c.user }),
+                    Some((name, c.reference.clone(), c.user.clone())),
                 ));
             }
             Attempt::Refused => unreadable = 0,
@@ -552,13 +604,13 @@ async fn credentials_check(addr: SocketAddr, surface: Surface, s: &CheckSettings
                 if unreadable >= 2 {
                     return Err(format!(
                         "{} could not be read twice running after {tried} attempt(s) (last: {reason}); the device may be locking out",
-                        surface_name(&surface)
+                        surface_name(surface)
                     ));
                 }
             }
         }
     }
-    Ok((serde_json::json!({ "surface": surface_name(&surface), "tried": tried, "accepted": null }), out))
+    Ok((serde_json::json!({ "surface": surface_name(surface), "tried": tried, "accepted": null }), None))
 }
 
 /// The brute-force resistance test on one surface (rule in
@@ -654,6 +706,8 @@ fn surface_name(s: &Surface) -> String {
         Surface::Rtsp => "RTSP".into(),
         Surface::Http { tls: false, path } => format!("HTTP authentication on {path}"),
         Surface::Http { tls: true, path } => format!("HTTPS authentication on {path}"),
+        Surface::Form { tls: false, form } => format!("the login form on {}", form.page),
+        Surface::Form { tls: true, form } => format!("the login form on {} (HTTPS)", form.page),
     }
 }
 
@@ -664,8 +718,8 @@ const ADMIN_PATHS: &[&str] = &["/", "/admin/", "/cgi-bin/", "/setup.cgi", "/conf
 struct HttpFound {
     data: serde_json::Value,
     findings: Vec<Finding>,
-    /// Paths that asked for HTTP authentication.
-    auth_paths: Vec<String>,
+    /// Login surfaces found: HTTP authentication first, then forms.
+    logins: Vec<Surface>,
 }
 
 async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Transcript) -> Result<HttpFound, String> {
@@ -683,7 +737,8 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
             t,
         ));
     }
-    let mut auth_paths = Vec::new();
+    let mut auth_paths: Vec<String> = Vec::new();
+    let mut forms: Vec<crate::http::LoginForm> = Vec::new();
     let mut password_pages = Vec::new();
     let mut settings_pages = Vec::new();
     let mut seen = Vec::new();
@@ -712,6 +767,11 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
             if !tls {
                 password_pages.push(format!("{path} has a password field"));
             }
+            if let Some(f) = crate::http::login_form(&r.body, path)
+                && !forms.iter().any(|g| g.action == f.action)
+            {
+                forms.push(f);
+            }
         } else if r.status == 200 && *path != "/" && crate::http::has_form(&r.body) {
             settings_pages.push(format!("{path} ({} bytes with a form)", r.body.len()));
         }
@@ -739,7 +799,12 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
     Ok(HttpFound {
         data: serde_json::json!({ "tls": tls, "front_page_status": front.status, "paths": seen, "missing_headers": missing }),
         findings: out,
-        auth_paths,
+        logins: auth_paths
+            .into_iter()
+            .take(1)
+            .map(|path| Surface::Http { tls, path })
+            .chain(forms.into_iter().take(2).map(|form| Surface::Form { tls, form }))
+            .collect(),
     })
 }
 
@@ -865,7 +930,7 @@ enum Job {
     Ssh(u16),
     Tls(u16),
     Http(u16, bool),
-    Login(u16, Surface),
+    Login(u16, Vec<Surface>),
     BruteForce(u16, Surface, String),
     Mqtt(u16, bool),
     Upnp,
@@ -909,6 +974,8 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
     let target = SocketAddr::new(addr, port);
     let mut t = Transcript::default();
     let mut follow = Vec::new();
+    // Findings a check made before it turned inconclusive.
+    let mut partial: Vec<Finding> = Vec::new();
     let outcome: Outcome = match &job {
         Job::Ssh(_) => {
             let r = ssh_check(target, s, &mut t).await;
@@ -916,7 +983,7 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
                 && let Ok((data, _)) = &r
                 && data["login_methods"].as_array().is_some_and(|m| m.iter().any(|m| m == "password"))
             {
-                follow.push(Job::Login(port, Surface::Ssh));
+                follow.push(Job::Login(port, vec![Surface::Ssh]));
             }
             r
         }
@@ -933,26 +1000,32 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
         }
         Job::Http(_, tls) => match http_check(target, *tls, s, &mut t).await {
             Ok(found) => {
-                if s.enabled.contains(&Check::Credentials)
-                    && let Some(path) = found.auth_paths.first()
-                {
-                    follow.push(Job::Login(port, Surface::Http { tls: *tls, path: path.clone() }));
+                if s.enabled.contains(&Check::Credentials) && !found.logins.is_empty() {
+                    follow.push(Job::Login(port, found.logins));
                 }
                 Ok((found.data, found.findings))
             }
             Err(e) => Err(e),
         },
-        Job::Login(_, surface) => {
-            let r = credentials_check(target, surface.clone(), s, &mut t).await;
-            // The brute-force test follows on the same surface (never at
-            // the same time), with the account that logged in if one did.
+        Job::Login(_, surfaces) => {
+            let (data, findings, reason) = credentials_check(target, surfaces, s, &mut t).await;
+            // The brute-force test follows on the port's first surface
+            // (never at the same time), with the account that logged in
+            // if one did.
             if s.brute_force.is_some()
-                && let Ok((data, _)) = &r
+                && reason.is_none()
+                && let Some(first) = surfaces.first()
             {
-                let user = data["user"].as_str().unwrap_or("admin").to_string();
-                follow.push(Job::BruteForce(port, surface.clone(), user));
+                let user = data.get("user").and_then(|u| u.as_str()).unwrap_or("admin").to_string();
+                follow.push(Job::BruteForce(port, first.clone(), user));
             }
-            r
+            match reason {
+                None => Ok((data, findings)),
+                Some(r) => {
+                    partial = findings;
+                    Err(r)
+                }
+            }
         }
         Job::BruteForce(_, surface, user) => match s.brute_force {
             Some(bf) => brute_force_check(target, surface.clone(), user, bf, s, &mut t).await,
@@ -964,7 +1037,7 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
                 && let Ok((data, _)) = &r
                 && data["anonymous_return_code"] != 0
             {
-                follow.push(Job::Login(port, Surface::Mqtt));
+                follow.push(Job::Login(port, vec![Surface::Mqtt]));
             }
             r
         }
@@ -978,7 +1051,11 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
         Ok((data, findings)) => {
             CheckResult { check, proto, port, status: "completed".into(), reason: None, data, elapsed_ms, findings }
         }
-        Err(reason) => inconclusive(check, proto, port, reason, elapsed_ms, &t),
+        Err(reason) => {
+            let mut r = inconclusive(check, proto, port, reason, elapsed_ms, &t);
+            r.findings.append(&mut partial);
+            r
+        }
     }];
     for next in follow {
         out.extend(Box::pin(run_job(addr, next, s)).await);
@@ -1032,14 +1109,14 @@ fn plan(services: &[(Proto, u16, &str)], s: &CheckSettings) -> Vec<Job> {
         let port = *port;
         match (proto, *name) {
             (Proto::Tcp, "ssh") if on(Check::Ssh) => jobs.push(Job::Ssh(port)),
-            (Proto::Tcp, "ssh") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Ssh)),
+            (Proto::Tcp, "ssh") if on(Check::Credentials) => jobs.push(Job::Login(port, vec![Surface::Ssh])),
             (Proto::Tcp, "tls") if on(Check::Tls) || on(Check::Http) => jobs.push(Job::Tls(port)),
             (Proto::Tcp, "http") if on(Check::Http) => jobs.push(Job::Http(port, false)),
-            (Proto::Tcp, "telnet") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Telnet)),
-            (Proto::Tcp, "ftp") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Ftp)),
+            (Proto::Tcp, "telnet") if on(Check::Credentials) => jobs.push(Job::Login(port, vec![Surface::Telnet])),
+            (Proto::Tcp, "ftp") if on(Check::Credentials) => jobs.push(Job::Login(port, vec![Surface::Ftp])),
             (Proto::Tcp, "mqtt") if on(Check::Mqtt) => jobs.push(Job::Mqtt(port, tls_on_8883)),
-            (Proto::Tcp, "mqtt") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Mqtt)),
-            (Proto::Tcp, "rtsp") if on(Check::Credentials) => jobs.push(Job::Login(port, Surface::Rtsp)),
+            (Proto::Tcp, "mqtt") if on(Check::Credentials) => jobs.push(Job::Login(port, vec![Surface::Mqtt])),
+            (Proto::Tcp, "rtsp") if on(Check::Credentials) => jobs.push(Job::Login(port, vec![Surface::Rtsp])),
             (Proto::Udp, "snmp") if on(Check::Snmp) => jobs.push(Job::Snmp(port)),
             (Proto::Udp, "ssdp") if on(Check::Upnp) => jobs.push(Job::Upnp),
             (Proto::Udp, "coap") if on(Check::Coap) => jobs.push(Job::Coap(port)),

@@ -356,3 +356,243 @@ mod tests {
         assert_eq!(missing_headers(&r, true).len(), 1);
     }
 }
+
+/// A login form found on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginForm {
+    /// The page it was on.
+    pub page: String,
+    /// Where it posts: a path on the same device (forms that post
+    /// elsewhere are not followed).
+    pub action: String,
+    pub post: bool,
+    pub user_field: Option<String>,
+    pub pass_field: String,
+    /// Hidden fields sent back as they came (CSRF tokens and the like).
+    pub hidden: Vec<(String, String)>,
+}
+
+/// The attributes of one tag (`<input type="x" name=y>`), names in lower case.
+fn attrs(tag: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let b = tag.as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    let space_or = |c: Option<u8>, extra: &[u8]| c.is_some_and(|c| c.is_ascii_whitespace() || extra.contains(&c));
+    // Skip the tag name.
+    let mut i = tag.find(|c: char| c.is_whitespace()).unwrap_or(tag.len());
+    while i < b.len() && out.len() < 32 {
+        while space_or(at(i), b"/>") {
+            i += 1;
+        }
+        let start = i;
+        while at(i).is_some() && !space_or(at(i), b"=>") {
+            i += 1;
+        }
+        let name = tag.get(start..i).unwrap_or_default().to_ascii_lowercase();
+        if name.is_empty() {
+            break;
+        }
+        let mut value = String::new();
+        if at(i) == Some(b'=') {
+            i += 1;
+            match at(i) {
+                Some(q @ (b'"' | b'\'')) => {
+                    let end = tag.get(i + 1..).and_then(|r| r.find(char::from(q))).map_or(b.len(), |e| i + 1 + e);
+                    value = tag.get(i + 1..end).unwrap_or_default().to_string();
+                    i = end + 1;
+                }
+                _ => {
+                    let start = i;
+                    while at(i).is_some() && !space_or(at(i), b">") {
+                        i += 1;
+                    }
+                    value = tag.get(start..i).unwrap_or_default().to_string();
+                }
+            }
+        }
+        out.push((name, value));
+    }
+    out
+}
+
+fn attr<'a>(list: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    list.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+/// The tags named `name` in `html` (lower-cased copy `lower`), with offsets.
+fn tags<'a>(html: &'a str, lower: &str, name: &str) -> Vec<(usize, &'a str)> {
+    let open = format!("<{name}");
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower.get(from..).and_then(|l| l.find(&open)).map(|p| p + from) {
+        let end = lower.get(at..).and_then(|l| l.find('>')).map_or(lower.len(), |e| at + e + 1);
+        if let Some(tag) = html.get(at..end) {
+            out.push((at, tag));
+        }
+        from = end;
+        if out.len() >= 200 {
+            break;
+        }
+    }
+    out
+}
+
+/// The first form on `page` (at path `page_path`) with a password field.
+pub fn login_form(body: &[u8], page_path: &str) -> Option<LoginForm> {
+    let html = String::from_utf8_lossy(body.get(..body.len().min(256 * 1024))?).to_string();
+    let lower = html.to_ascii_lowercase();
+    let inputs = tags(&html, &lower, "input");
+    let (pass_at, pass_tag) =
+        inputs.iter().find(|(_, t)| attr(&attrs(t), "type").is_some_and(|v| v.eq_ignore_ascii_case("password")))?;
+    let pass_field = attr(&attrs(pass_tag), "name")?.to_string();
+    let (form_at, form_tag) = tags(&html, &lower, "form").into_iter().rfind(|(at, _)| at < pass_at)?;
+    let form_end = lower.get(form_at..).and_then(|l| l.find("</form")).map_or(lower.len(), |e| form_at + e);
+    let fa = attrs(form_tag);
+    let raw_action = attr(&fa, "action").unwrap_or("").trim().to_string();
+    let dir = page_path.rsplit_once('/').map_or("/", |(d, _)| d);
+    let action = if raw_action.is_empty() {
+        page_path.to_string()
+    } else if raw_action.starts_with('/') && !raw_action.starts_with("//") {
+        raw_action
+    } else if !raw_action.contains(':') && !raw_action.starts_with("//") {
+        format!("{dir}/{raw_action}")
+    } else {
+        return None; // posts to another host, or javascript:
+    };
+    let mut user_field = None;
+    let mut hidden = Vec::new();
+    for (at, tag) in inputs.iter().filter(|(at, _)| *at > form_at && *at < form_end) {
+        let a = attrs(tag);
+        let Some(name) = attr(&a, "name") else { continue };
+        match attr(&a, "type").map(str::to_ascii_lowercase).as_deref() {
+            None | Some("text" | "email") if user_field.is_none() && at < pass_at => {
+                user_field = Some(name.to_string())
+            }
+            Some("hidden") if hidden.len() < 10 => {
+                hidden.push((name.to_string(), attr(&a, "value").unwrap_or("").to_string()))
+            }
+            _ => {}
+        }
+    }
+    let post = attr(&fa, "method").is_some_and(|m| m.eq_ignore_ascii_case("post"));
+    Some(LoginForm { page: page_path.to_string(), action, post, user_field, pass_field, hidden })
+}
+
+/// `application/x-www-form-urlencoded` (RFC 3986 unreserved kept).
+pub fn urlencode(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => char::from(b).to_string(),
+                b' ' => "+".to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+/// One login through a form. The rule: a redirect elsewhere than a
+/// login or error page, or a page without a password field that sets a
+/// cookie, is a login; the form again, an error word, 401 or 403 is a
+/// refusal; anything else is inconclusive.
+pub async fn form_login(
+    addr: SocketAddr,
+    tls: bool,
+    form: &LoginForm,
+    c: &Credential,
+    wait: Duration,
+    t: &mut Transcript,
+) -> Attempt {
+    let mut pairs: Vec<(&str, &str)> = form.hidden.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    if let Some(u) = &form.user_field {
+        pairs.push((u, &c.user));
+    }
+    pairs.push((&form.pass_field, &c.password));
+    let body = urlencode(&pairs);
+    let path;
+    let req = if form.post {
+        Request {
+            method: "POST",
+            path: &form.action,
+            headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
+            body: body.into_bytes(),
+        }
+    } else {
+        path = format!("{}?{body}", form.action);
+        Request { method: "GET", path: &path, headers: Vec::new(), body: Vec::new() }
+    };
+    // The transcript shows the form's field names, never the values.
+    let mut shown = Transcript::default();
+    let r = match send(addr, tls, &req, wait, &mut shown).await {
+        Ok(r) => r,
+        Err(e) => return Attempt::Inconclusive { reason: e },
+    };
+    t.sent(&format!(
+        "{} {} (form fields {})",
+        req.method,
+        form.action,
+        pairs.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(", ")
+    ));
+    t.received(format!("HTTP {} ({} bytes)", r.status, r.body.len()).as_bytes(), &c.password);
+    let lower = String::from_utf8_lossy(&r.body).to_ascii_lowercase();
+    let error_words = ["incorrect", "invalid", "failed", "denied", "wrong", "error"];
+    match r.status {
+        300..=399 => {
+            let loc = r.header("location").unwrap_or("").to_ascii_lowercase();
+            if loc.is_empty() {
+                Attempt::Inconclusive { reason: format!("{} without a Location", r.status) }
+            } else if ["login", "error", "fail", "denied", "signin"].iter().any(|w| loc.contains(w))
+                || location_path(&loc) == form.page.to_ascii_lowercase()
+            {
+                Attempt::Refused
+            } else {
+                Attempt::Accepted
+            }
+        }
+        401 | 403 => Attempt::Refused,
+        200 if has_password_field(&r.body) || error_words.iter().any(|w| lower.contains(w)) => Attempt::Refused,
+        200 if r.header("set-cookie").is_some() => Attempt::Accepted,
+        code => Attempt::Inconclusive { reason: format!("answered {code} without a sign of either outcome") },
+    }
+}
+
+/// The path of a Location value (absolute URL or path), without query.
+fn location_path(loc: &str) -> &str {
+    let path = match loc.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| rest.get(i..).unwrap_or("/")),
+        None => loc,
+    };
+    path.split(['?', '#']).next().unwrap_or(path)
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn login_forms() {
+        let page = b"<html><FORM Method=POST action='login.cgi'><input type=hidden name=csrf value=\"t0k\">\
+            <input name=\"user\"><input type=\"password\" name=pass></form></html>";
+        let f = login_form(page, "/cam/index.html").unwrap();
+        assert_eq!(f.action, "/cam/login.cgi");
+        assert!(f.post);
+        assert_eq!(f.user_field.as_deref(), Some("user"));
+        assert_eq!(f.pass_field, "pass");
+        assert_eq!(f.hidden, vec![("csrf".to_string(), "t0k".to_string())]);
+        // Forms that post to another host are not followed.
+        assert_eq!(
+            login_form(b"<form action=\"http://evil.example/x\"><input type=password name=p></form>", "/"),
+            None
+        );
+        assert_eq!(login_form(b"<form action=\"//evil.example/x\"><input type=password name=p></form>", "/"), None);
+        assert_eq!(login_form(b"<form action=\"javascript:go()\"><input type=password name=p></form>", "/"), None);
+        assert_eq!(login_form(b"<input type=password name=p>", "/"), None, "no form");
+        assert_eq!(login_form(b"<form><input type=password></form>", "/"), None, "no field name");
+        assert_eq!(login_form(b"<form", "/"), None);
+        assert_eq!(urlencode(&[("a b", "x&y=z/ü")]), "a+b=x%26y%3Dz%2F%C3%BC");
+        assert_eq!(location_path("http://10.0.0.2/settings/?x=1"), "/settings/");
+        assert_eq!(location_path("/"), "/");
+        assert_eq!(location_path("http://cam"), "/");
+    }
+}

@@ -52,7 +52,7 @@ fn camera(digest: bool) -> u16 {
                     let auth = head.iter().find_map(|h| h.strip_prefix("Authorization: Digest ")).map(str::to_string);
                     let ok = !digest
                         || auth.is_some_and(|a| {
-                            let ha1 = md5(&format!("admin:cam:admin"));
+                            let ha1 = md5("admin:cam:admin");
                             let ha2 = md5(&format!("DESCRIBE:{uri}"));
                             let want =
                                 md5(&format!("{ha1}:n0nce:{}:{}:auth:{ha2}", field(&a, "nc"), field(&a, "cnonce")));

@@ -10,7 +10,8 @@
 //!   TCP), UPnP (miniupnpd:
 //!   SSDP on 1900/udp and its control URL over HTTP on 5000/tcp), an MQTT
 //!   broker without authentication (mosquitto), a web server with a login
-//!   form over plain HTTP, a settings page anyone may open, an admin area
+//!   form over plain HTTP (a shell CGI that takes the factory login), a
+//!   settings page anyone may open, an admin area
 //!   behind HTTP Digest authentication, and the same site over TLS 1.0+
 //!   with a 1024-bit RSA certificate signed with SHA-1 (lighttpd). Every login takes the
 //!   universal factory password `admin`/`admin`: the device has its own
@@ -199,6 +200,22 @@ impl Profile {
             "<html><head><title>IP Camera</title></head><body><form method=\"post\" action=\"/login.cgi\">\
              <input name=\"user\"><input type=\"password\" name=\"pass\"><button>Log in</button></form></body></html>",
         )?;
+        // The form's handler: the factory login gets a session cookie and
+        // a redirect to the settings, anything else the form again.
+        std::fs::write(
+            www.join("login.cgi"),
+            format!(
+                "body=$(head -c \"${{CONTENT_LENGTH:-0}}\")\n\
+                 if printf '%s' \"$body\" | tr '&' '\\n' | grep -qx 'user={}' && \
+                 printf '%s' \"$body\" | tr '&' '\\n' | grep -qx 'pass={}'; then\n\
+                 printf 'Status: 302\\r\\nLocation: /settings/\\r\\nSet-Cookie: session=1\\r\\n\\r\\n'\n\
+                 else\n\
+                 printf 'Content-Type: text/html\\r\\n\\r\\n<html><body>Login incorrect<form method=\"post\" action=\"/login.cgi\">\
+                 <input name=\"user\"><input type=\"password\" name=\"pass\"></form></body></html>'\n\
+                 fi\n",
+                WEAK_LOGIN.0, WEAK_LOGIN.1
+            ),
+        )?;
         // Settings anyone may open, and an admin area behind HTTP Digest
         // authentication with the factory login.
         std::fs::create_dir_all(www.join("settings"))?;
@@ -220,7 +237,8 @@ impl Profile {
             d,
             "lighttpd.conf",
             &format!(
-                "server.modules += (\"mod_openssl\", \"mod_auth\", \"mod_authn_file\")\n\
+                "server.modules += (\"mod_openssl\", \"mod_auth\", \"mod_authn_file\", \"mod_cgi\")\n\
+                 cgi.assign = (\".cgi\" => \"/bin/sh\")\n\
                  server.document-root = \"{}\"\nserver.port = 80\n\
                  auth.backend = \"htdigest\"\nauth.backend.htdigest.userfile = \"{htdigest}\"\n\
                  auth.require = (\"/admin/\" => (\"method\" => \"digest\", \"realm\" => \"{realm}\", \"require\" => \"valid-user\"))\n\

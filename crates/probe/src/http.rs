@@ -255,7 +255,9 @@ pub async fn login(
     req.headers.push(("Authorization".into(), auth));
     match send(addr, tls, &req, wait, t).await {
         Ok(r) if (200..400).contains(&r.status) => Attempt::Accepted,
-        Ok(r) if r.status == 401 || r.status == 403 => Attempt::Refused,
+        Ok(r) if r.status == 401 => Attempt::Refused,
+        // RFC 9110 §15.5.4: 403 is not "wrong credentials" (that is 401);
+        // the login may have worked and the page be forbidden.
         Ok(r) => Attempt::Inconclusive { reason: format!("answered {} to the login", r.status) },
         Err(e) => Attempt::Inconclusive { reason: e },
     }

@@ -233,6 +233,12 @@ impl Ask {
     }
 }
 
+/// Ports where the client speaks first in the protocol usually found
+/// there (HTTP, TLS, MQTT, RTSP).
+fn client_first(port: u16) -> bool {
+    matches!(port, 80 | 443 | 554 | 1883 | 5000 | 8000 | 8080 | 8443 | 8554 | 8883)
+}
+
 /// The order in which protocols are tried on `port`: the likely one first.
 fn asks_for(port: u16) -> [Ask; 4] {
     match port {
@@ -251,6 +257,21 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
         IpAddr::V6(a) => format!("[{a}]"),
     };
     let mut heard = Vec::new();
+    // 0. On ports whose usual protocol has the client speak first, ask at
+    // once instead of waiting for a banner that will not come; a server
+    // that speaks first anyway shows its banner in the reply.
+    if client_first(port) {
+        let ask = asks_for(port)[0];
+        if let Ok(Ok(mut c)) = tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await
+            && c.write_all(&ask.request(&host)).await.is_ok()
+            && let Ok(r) = read_some(&mut c, s.reply_wait).await
+        {
+            if let Some(svc) = ask.recognise(&r).or_else(|| banner(&r)) {
+                return svc;
+            }
+            heard = r;
+        }
+    }
     // 1. Does it speak first?
     match TcpStream::connect(target).await {
         Ok(mut c) => match read_some(&mut c, s.banner_wait).await {

@@ -131,7 +131,7 @@ impl Device {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| io::Error::other(format!("cannot start {program} in the test device: {e}")))?;
-        Ok(Daemon { name: program.to_string(), child })
+        Ok(Daemon::new(program.to_string(), child))
     }
 
     /// Runs `iptables ARGS` inside the namespace.
@@ -340,18 +340,46 @@ impl Device {
 pub struct Daemon {
     name: String,
     child: std::process::Child,
+    /// The last [`STDERR_KEPT`] bytes the daemon wrote to standard error.
+    /// A thread drains the pipe all the time: a daemon that logs a lot
+    /// (miniupnpd in debug mode logs every SSDP answer) would otherwise
+    /// block on a full pipe and stop serving.
+    stderr: Arc<std::sync::Mutex<Vec<u8>>>,
 }
 
+/// How much of a daemon's standard error is kept for error messages.
+const STDERR_KEPT: usize = 16 * 1024;
+
 impl Daemon {
+    pub(crate) fn new(name: String, mut child: std::process::Child) -> Daemon {
+        let stderr = Arc::new(std::sync::Mutex::new(Vec::new()));
+        if let Some(mut pipe) = child.stderr.take() {
+            let kept = stderr.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = std::io::Read::read(&mut pipe, &mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if let Ok(mut k) = kept.lock() {
+                        k.extend_from_slice(buf.get(..n).unwrap_or_default());
+                        let excess = k.len().saturating_sub(STDERR_KEPT);
+                        k.drain(..excess);
+                    }
+                }
+            });
+        }
+        Daemon { name, child, stderr }
+    }
+
     /// Fails with the daemon's own words if it has already exited.
     pub fn check_running(&mut self) -> io::Result<()> {
         match self.child.try_wait()? {
             None => Ok(()),
             Some(status) => {
-                let mut err = String::new();
-                if let Some(mut e) = self.child.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
-                }
+                // Let the drain thread take the last words.
+                std::thread::sleep(Duration::from_millis(100));
+                let err = self.stderr.lock().map(|k| String::from_utf8_lossy(&k).to_string()).unwrap_or_default();
                 Err(io::Error::other(format!("{} exited with {status}: {}", self.name, err.trim())))
             }
         }

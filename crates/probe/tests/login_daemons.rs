@@ -1,8 +1,9 @@
 //! Factory logins against real daemons' own authentication, on surfaces
 //! the weak test device does not have: mosquitto refusing anonymous
-//! clients but taking admin/admin from its password file, and lighttpd
-//! asking for HTTP Basic authentication. Needs root; fails, never skips,
-//! without.
+//! clients but taking admin/admin from its password file (and offering
+//! MQTT over TLS on 8883, which the TLS check examines like any TLS
+//! service), and lighttpd asking for HTTP Basic authentication. Needs
+//! root; fails, never skips, without.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
 use std::process::Command;
@@ -35,10 +36,26 @@ async fn mqtt_passwords_and_http_basic() {
     std::fs::write(&passwords, "").unwrap();
     let ok = Command::new("mosquitto_passwd").arg("-b").arg(&passwords).args(["admin", "admin"]).status().unwrap();
     assert!(ok.success(), "mosquitto_passwd is required (Debian mosquitto)");
+    let (key, cert) = (d.join("key.pem"), d.join("cert.pem"));
+    let ok = Command::new("openssl")
+        .args(["req", "-x509", "-nodes", "-days", "2", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"])
+        .args(["-subj", "/CN=broker", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .status()
+        .unwrap();
+    assert!(ok.success(), "openssl is required (Debian openssl)");
     let conf = d.join("mosquitto.conf");
     std::fs::write(
         &conf,
-        format!("user root\nlistener 1883 {addr}\nallow_anonymous false\npassword_file {}\n", passwords.display()),
+        format!(
+            "user root\nper_listener_settings false\nallow_anonymous false\npassword_file {}\n\
+             listener 1883 {addr}\nlistener 8883 {addr}\ncertfile {}\nkeyfile {}\ntls_version tlsv1.2\n",
+            passwords.display(),
+            cert.display(),
+            key.display()
+        ),
     )
     .unwrap();
     let mut mosquitto = device.spawn("mosquitto", &["-c", conf.to_str().unwrap()]).unwrap();
@@ -64,11 +81,14 @@ async fn mqtt_passwords_and_http_basic() {
     .unwrap();
     let mut lighttpd = device.spawn("lighttpd", &["-D", "-f", httpd.to_str().unwrap()]).unwrap();
     wait_bound(&device, 1883);
+    wait_bound(&device, 8883);
     wait_bound(&device, 8080);
 
     let mut s = CheckSettings::new(starmark_probe::creds::candidates(None));
     s.pace = Duration::from_millis(50);
-    let results = run_on(device.addr, &[(Proto::Tcp, 1883, "mqtt"), (Proto::Tcp, 8080, "http")], &s).await;
+    let results =
+        run_on(device.addr, &[(Proto::Tcp, 1883, "mqtt"), (Proto::Tcp, 8080, "http"), (Proto::Tcp, 8883, "tls")], &s)
+            .await;
     mosquitto.check_running().unwrap();
     lighttpd.check_running().unwrap();
     for r in &results {
@@ -81,6 +101,11 @@ async fn mqtt_passwords_and_http_basic() {
     assert!(ids.contains(&"default-credentials/tcp/1883"), "{ids:?}");
     let mqtt = results.iter().find(|r| r.port == 1883 && r.check.name() == "mqtt").unwrap();
     assert_eq!(mqtt.data["anonymous_return_code"], 5, "CONNACK 5: not authorised");
+    // MQTT over TLS is offered, and is TLS 1.2+ with a P-256 key.
+    assert!(!ids.contains(&"mqtt/no-tls/tcp/1883"), "{ids:?}");
+    let tls = results.iter().find(|r| r.port == 8883 && r.check.name() == "tls").unwrap();
+    assert_eq!(tls.data["certificate"]["key_type"], "EC", "{:#}", tls.data);
+    assert!(!ids.iter().any(|i| i.starts_with("tls/")), "{ids:?}");
     // HTTP Basic over plain HTTP: the password travels in clear, and the
     // factory login gets in.
     assert!(ids.contains(&"http/cleartext-login/tcp/8080"), "{ids:?}");

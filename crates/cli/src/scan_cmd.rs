@@ -66,6 +66,18 @@ fn socket_room() -> usize {
     usize::try_from(soft).unwrap_or(usize::MAX).saturating_sub(64).max(16)
 }
 
+/// Reads and parses the vendor's list given with `flag`, if any; a
+/// usage error names the flag, the file and what is wrong.
+fn read_list<T>(
+    flag: &str,
+    path: Option<&std::path::Path>,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<Option<T>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|e| usage(format_args!("{flag} {}: {e}", path.display())))?;
+    parse(&text).map(Some).map_err(|e| usage(format_args!("{flag} {}: {e}", path.display())))
+}
+
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("starmark scan: {msg}");
     ExitCode::from(2)
@@ -94,19 +106,11 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     if !(1..=4096).contains(&a.max_in_flight) {
         return Ok(usage(format_args!("--max-in-flight {}: give 1 to 4096", a.max_in_flight)));
     }
-    let declared = match &a.declared {
-        None => None,
-        Some(path) => {
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => return Ok(usage(format_args!("--declared {}: {e}", path.display()))),
-            };
-            match starmark_probe::findings::DeclaredInterfaces::parse(&text) {
-                Ok(d) => Some(d),
-                Err(e) => return Ok(usage(format_args!("--declared {}: {e}", path.display()))),
-            }
-        }
-    };
+    let declared =
+        match read_list("--declared", a.declared.as_deref(), starmark_probe::findings::DeclaredInterfaces::parse) {
+            Ok(d) => d,
+            Err(code) => return Ok(code),
+        };
     let enabled = match parse_checks(a.checks.as_deref()) {
         Ok(c) => c,
         Err(e) => return Ok(usage(format_args!("--checks: {e}"))),
@@ -129,18 +133,13 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     } else {
         None
     };
-    let factory = match &a.factory_credentials {
-        None => None,
-        Some(path) => {
-            let text = match std::fs::read_to_string(path) {
-                Ok(t) => t,
-                Err(e) => return Ok(usage(format_args!("--factory-credentials {}: {e}", path.display()))),
-            };
-            match starmark_probe::creds::DeclaredCredentials::parse(&text) {
-                Ok(d) => Some(d),
-                Err(e) => return Ok(usage(format_args!("--factory-credentials {}: {e}", path.display()))),
-            }
-        }
+    let factory = match read_list(
+        "--factory-credentials",
+        a.factory_credentials.as_deref(),
+        starmark_probe::creds::DeclaredCredentials::parse,
+    ) {
+        Ok(d) => d,
+        Err(code) => return Ok(code),
     };
     let target = match starmark_probe::target::resolve(&a.target).await {
         Ok(t) => t,

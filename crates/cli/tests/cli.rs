@@ -305,7 +305,29 @@ fn scan_reports_json_and_refuses_what_is_not_one_device() {
     let bad = dir.path().join("declared.toml");
     std::fs::write(&bad, "format = \"starmark-interfaces/1\"\n[[interface]]\nproto = \"icmp\"\nport = 1\n").unwrap();
     let bad = bad.to_str().unwrap().to_string();
+    let creds = dir.path().join("factory.toml");
+    std::fs::write(&creds, "format = \"starmark-credentials/1\"\n[[credential]]\nuser = \"admin\"\n").unwrap();
+    let creds = creds.to_str().unwrap().to_string();
+    let huge = dir.path().join("many.toml");
+    std::fs::write(
+        &huge,
+        format!(
+            "format = \"starmark-credentials/1\"\n{}",
+            "[[credential]]\nuser = \"a\"\npassword = \"b\"\n".repeat(5000)
+        ),
+    )
+    .unwrap();
+    let huge = huge.to_str().unwrap().to_string();
     for (args, says) in [
+        (vec!["scan", "127.0.0.1", "--factory-credentials", &creds], "missing field `password`"),
+        (vec!["scan", "127.0.0.1", "--factory-credentials", &huge], "at most 20"),
+        (vec!["scan", "127.0.0.1", "--factory-credentials", "/nonexistent/f.toml"], "--factory-credentials"),
+        (vec!["scan", "127.0.0.1", "--checks", "tls,brute-force"], "no check named \"brute-force\""),
+        (vec!["scan", "127.0.0.1", "--login-pace", "fast"], "--login-pace"),
+        (vec!["scan", "127.0.0.1", "--brute-force-attempts", "5"], "--danger-brute-force-test"),
+        (vec!["scan", "127.0.0.1", "--danger-brute-force-test", "--brute-force-attempts", "0"], "give 1 to 100"),
+        (vec!["scan", "127.0.0.1", "--danger-brute-force-test", "--brute-force-attempts", "101"], "give 1 to 100"),
+        (vec!["scan", "127.0.0.1", "--danger-brute-force-test", "--brute-force-pace", "0s"], "--brute-force-pace"),
         (vec!["scan", "127.0.0.1", "--declared", &bad], "--declared"),
         (vec!["scan", "127.0.0.1", "--declared", "/nonexistent/list.toml"], "--declared"),
         (vec!["scan", "192.0.2.0/24"], "names more than one device"),

@@ -139,36 +139,30 @@ impl Device {
         run(self.command("iptables").args(["-w"]).args(args))
     }
 
-    /// A TCP listener on `port` of the device (all its addresses), made in
-    /// the namespace by a short-lived thread that enters it.
-    pub fn listen_tcp(&self, port: u16) -> io::Result<std::net::TcpListener> {
+    /// Runs `f` on a short-lived thread that has entered the device's
+    /// network namespace: sockets it makes belong to the device.
+    fn in_namespace<T: Send>(&self, f: impl FnOnce() -> io::Result<T> + Send) -> io::Result<T> {
         let path = format!("/var/run/netns/{}", self.ns);
         std::thread::scope(|s| {
             s.spawn(|| {
                 let ns = File::open(&path)?;
                 nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
                     .map_err(|e| io::Error::other(format!("setns {path}: {e}")))?;
-                std::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, port))
+                f()
             })
             .join()
             .map_err(|_| io::Error::other("the namespace thread panicked"))?
         })
     }
 
-    /// A UDP socket bound to `port` of the device (all its addresses),
-    /// made in the namespace like [`Device::listen_tcp`].
+    /// A TCP listener on `port` of the device (all its addresses).
+    pub fn listen_tcp(&self, port: u16) -> io::Result<std::net::TcpListener> {
+        self.in_namespace(|| std::net::TcpListener::bind((Ipv4Addr::UNSPECIFIED, port)))
+    }
+
+    /// A UDP socket bound to `port` of the device (all its addresses).
     pub fn bind_udp(&self, port: u16) -> io::Result<std::net::UdpSocket> {
-        let path = format!("/var/run/netns/{}", self.ns);
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                let ns = File::open(&path)?;
-                nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
-                    .map_err(|e| io::Error::other(format!("setns {path}: {e}")))?;
-                std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port))
-            })
-            .join()
-            .map_err(|_| io::Error::other("the namespace thread panicked"))?
-        })
+        self.in_namespace(|| std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, port)))
     }
 
     /// The device stops answering anything (as a crashed or rebooting

@@ -63,6 +63,11 @@ fn compare(name: &str, rounds: usize, ours: &[&str], peer: (&str, &[&str]), chec
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    // `cargo test --all-targets` runs benchmark programs without --bench.
+    if !args.iter().any(|a| a == "--bench") {
+        eprintln!("checks benchmark: run it with `cargo bench -p starmark-cli --bench checks` (as root)");
+        return;
+    }
     let rounds = args
         .iter()
         .position(|a| a == "--rounds")

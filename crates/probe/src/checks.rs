@@ -988,7 +988,6 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
             r
         }
         Job::Tls(_) => {
-            let r = tls_check(target, s, &mut t).await;
             // Is there a web interface behind the TLS?
             if s.enabled.contains(&Check::Http) {
                 let mut probe = Transcript::default();
@@ -996,7 +995,15 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
                     follow.push(Job::Http(port, true));
                 }
             }
-            r
+            if !s.enabled.contains(&Check::Tls) {
+                // Planned only to find the web interface.
+                let mut out = Vec::new();
+                for next in follow {
+                    out.extend(Box::pin(run_job(addr, next, s)).await);
+                }
+                return out;
+            }
+            tls_check(target, s, &mut t).await
         }
         Job::Http(_, tls) => match http_check(target, *tls, s, &mut t).await {
             Ok(found) => {
@@ -1110,6 +1117,8 @@ fn plan(services: &[(Proto, u16, &str)], s: &CheckSettings) -> Vec<Job> {
         match (proto, *name) {
             (Proto::Tcp, "ssh") if on(Check::Ssh) => jobs.push(Job::Ssh(port)),
             (Proto::Tcp, "ssh") if on(Check::Credentials) => jobs.push(Job::Login(port, vec![Surface::Ssh])),
+            // With only the HTTP check on, the TLS job just looks for a
+            // web interface behind the TLS.
             (Proto::Tcp, "tls") if on(Check::Tls) || on(Check::Http) => jobs.push(Job::Tls(port)),
             (Proto::Tcp, "http") if on(Check::Http) => jobs.push(Job::Http(port, false)),
             (Proto::Tcp, "telnet") if on(Check::Credentials) => jobs.push(Job::Login(port, vec![Surface::Telnet])),

@@ -106,6 +106,12 @@ async fn mqtt_passwords_and_http_basic() {
     let tls = results.iter().find(|r| r.port == 8883 && r.check.name() == "tls").unwrap();
     assert_eq!(tls.data["certificate"]["key_type"], "EC", "{:#}", tls.data);
     assert!(!ids.iter().any(|i| i.starts_with("tls/")), "{ids:?}");
+    // With only the HTTP check selected, a TLS port is only asked whether
+    // a web interface is behind it: MQTT over TLS gives no result at all.
+    let mut only_http = CheckSettings::new(Vec::new());
+    only_http.enabled = vec![starmark_probe::checks::Check::Http];
+    let results = run_on(device.addr, &[(Proto::Tcp, 8883, "tls")], &only_http).await;
+    assert!(results.is_empty(), "{results:#?}");
     // HTTP Basic over plain HTTP: the password travels in clear, and the
     // factory login gets in.
     assert!(ids.contains(&"http/cleartext-login/tcp/8080"), "{ids:?}");

@@ -351,7 +351,8 @@ async fn ssh_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
     Ok((serde_json::json!({ "algorithms": algs, "weak": weak, "login_methods": methods }), out))
 }
 
-async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> Outcome {
+/// On an unfinished survey, what was found so far goes to `partial`.
+async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript, partial: &mut Vec<Finding>) -> Outcome {
     let survey = crate::tls::survey(addr, s.wait).await;
     for (name, r) in &survey.versions {
         t.note(format!("{name}: {}", serde_json::to_string(r).unwrap_or_default()));
@@ -440,7 +441,8 @@ async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
         }
     }
     if !survey.unknown.is_empty() {
-        return Err(format!("{} (found so far: {} finding(s))", survey.unknown.join("; "), out.len()));
+        partial.append(&mut out);
+        return Err(survey.unknown.join("; "));
     }
     Ok((value(&survey), out))
 }
@@ -1003,7 +1005,7 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
                 }
                 return out;
             }
-            tls_check(target, s, &mut t).await
+            tls_check(target, s, &mut t, &mut partial).await
         }
         Job::Http(_, tls) => match http_check(target, *tls, s, &mut t).await {
             Ok(found) => {

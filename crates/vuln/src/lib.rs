@@ -6,4 +6,7 @@
 //!   with the advisory database's identity (what exactly was used) and a
 //!   warning for every record that could not be read.
 
+//! - [`version`]: the version orderings ranges are read in.
+
 pub mod osv;
+pub mod version;

@@ -9,6 +9,8 @@
 //! - [`Scheme::Dpkg`]: Debian's ordering (Debian Policy §5.6.12: epoch,
 //!   upstream version, revision; `~` before everything) by the
 //!   `debversion` crate.
+//! - [`Scheme::Pep440`]: PyPI's ordering (PEP 440: epochs, pre-, post- and
+//!   development releases, local versions) by the `pep440_rs` crate.
 
 use std::cmp::Ordering;
 
@@ -18,6 +20,7 @@ use std::cmp::Ordering;
 pub enum Scheme {
     Semver,
     Dpkg,
+    Pep440,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +36,7 @@ pub struct VersionError {
 pub enum Version {
     Semver(semver::Version),
     Dpkg(debversion::Version),
+    Pep440(pep440_rs::Version),
 }
 
 impl Scheme {
@@ -66,6 +70,7 @@ impl Scheme {
                 }
                 v.parse::<debversion::Version>().map(Version::Dpkg).map_err(|e| err(format!("{e:?}")))
             }
+            Scheme::Pep440 => v.parse::<pep440_rs::Version>().map(Version::Pep440).map_err(|e| err(e.to_string())),
         }
     }
 
@@ -74,6 +79,7 @@ impl Scheme {
         Ok(match (self.parse(a)?, self.parse(b)?) {
             (Version::Semver(a), Version::Semver(b)) => a.cmp_precedence(&b),
             (Version::Dpkg(a), Version::Dpkg(b)) => a.cmp(&b),
+            (Version::Pep440(a), Version::Pep440(b)) => a.cmp(&b),
             // parse() gives one scheme's versions only.
             _ => Ordering::Equal,
         })
@@ -131,6 +137,61 @@ mod tests {
         }
     }
 
+    #[test]
+    fn pep_440_examples() {
+        // PEP 440, "Summary of permitted suffixes and relative ordering".
+        ascending(
+            Scheme::Pep440,
+            &[
+                "1.dev0",
+                "1.0.dev456",
+                "1.0a1",
+                "1.0a2.dev456",
+                "1.0a12.dev456",
+                "1.0a12",
+                "1.0b1.dev456",
+                "1.0b2",
+                "1.0b2.post345.dev456",
+                "1.0b2.post345",
+                "1.0rc1.dev456",
+                "1.0rc1",
+                "1.0",
+                "1.0+abc.5",
+                "1.0+abc.7",
+                "1.0+5",
+                "1.0.post456.dev34",
+                "1.0.post456",
+                "1.0.15",
+                "1.1.dev1",
+            ],
+        );
+        assert_eq!(Scheme::Pep440.compare("1.0", "1.0.0").unwrap(), Ordering::Equal);
+        assert_eq!(Scheme::Pep440.compare("1!0.1", "2.0").unwrap(), Ordering::Greater, "epochs first");
+        for bad in ["", "1.0-beta-x", "latest", "1..0"] {
+            assert!(Scheme::Pep440.parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    fn pep440_strategy() -> impl Strategy<Value = String> {
+        (
+            proptest::option::of(0u32..2),
+            0u32..3,
+            0u32..3,
+            proptest::option::of("(a|b|rc)[0-9]"),
+            proptest::option::of("\\.post[0-9]"),
+            proptest::option::of("\\.dev[0-9]"),
+        )
+            .prop_map(|(epoch, a, b, pre, post, dev)| {
+                format!(
+                    "{}{a}.{b}{}{}{}",
+                    epoch.map(|e| format!("{e}!")).unwrap_or_default(),
+                    pre.unwrap_or_default(),
+                    post.unwrap_or_default(),
+                    dev.unwrap_or_default()
+                )
+            })
+    }
+
     fn semver_strategy() -> impl Strategy<Value = String> {
         (0u64..4, 0u64..4, 0u64..4, proptest::option::of("(alpha|beta|rc)(\\.[0-9]{1,2})?")).prop_map(
             |(a, b, c, pre)| match pre {
@@ -180,9 +241,15 @@ mod tests {
         }
 
         #[test]
+        fn pep440_is_a_total_order(a in pep440_strategy(), b in pep440_strategy(), c in pep440_strategy()) {
+            total_order(Scheme::Pep440, &a, &b, &c)?;
+        }
+
+        #[test]
         fn parsing_never_panics(s in "\\PC{0,40}") {
             let _ = Scheme::Semver.parse(&s);
             let _ = Scheme::Dpkg.parse(&s);
+            let _ = Scheme::Pep440.parse(&s);
         }
     }
 }

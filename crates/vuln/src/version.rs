@@ -40,6 +40,22 @@ pub enum Version {
 }
 
 impl Scheme {
+    /// The ordering of an OSV ecosystem's ECOSYSTEM ranges, if known here.
+    /// `None` means the advisory's ranges for that ecosystem cannot be
+    /// evaluated (reported as such, never as "not affected").
+    pub fn for_ecosystem(ecosystem: &str) -> Option<Scheme> {
+        // Distribution ecosystems carry a release: `Debian:12`, `Ubuntu:22.04:LTS`.
+        let base = ecosystem.split(':').next().unwrap_or(ecosystem);
+        match base {
+            "Debian" | "Ubuntu" => Some(Scheme::Dpkg),
+            "PyPI" => Some(Scheme::Pep440),
+            // npm and crates.io versions are SemVer; Go module versions are
+            // SemVer with a `v`.
+            "npm" | "crates.io" | "Go" => Some(Scheme::Semver),
+            _ => None,
+        }
+    }
+
     pub fn parse(self, v: &str) -> Result<Version, VersionError> {
         let err = |reason: String| VersionError { scheme: self, version: v.to_string(), reason };
         match self {
@@ -134,6 +150,19 @@ mod tests {
         assert_eq!(Scheme::Dpkg.compare("0:1.0", "1.0").unwrap(), Ordering::Equal);
         for bad in ["", "1.0 beta", "a:1.0"] {
             assert!(Scheme::Dpkg.parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ecosystems() {
+        assert_eq!(Scheme::for_ecosystem("Debian:7"), Some(Scheme::Dpkg));
+        assert_eq!(Scheme::for_ecosystem("Ubuntu:22.04:LTS"), Some(Scheme::Dpkg));
+        assert_eq!(Scheme::for_ecosystem("PyPI"), Some(Scheme::Pep440));
+        assert_eq!(Scheme::for_ecosystem("crates.io"), Some(Scheme::Semver));
+        assert_eq!(Scheme::for_ecosystem("Go"), Some(Scheme::Semver));
+        // Not (yet) known: their ranges are "cannot be evaluated".
+        for unknown in ["Alpine:v3.18", "Maven", "OSS-Fuzz", "", "debian:12", "Packagist"] {
+            assert_eq!(Scheme::for_ecosystem(unknown), None, "{unknown}");
         }
     }
 

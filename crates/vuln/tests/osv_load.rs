@@ -80,3 +80,31 @@ fn an_empty_or_missing_directory_is_an_error() {
     let e = load_dir(&dir.path().join("missing")).unwrap_err();
     assert!(e.to_string().contains("missing"), "{e}");
 }
+
+/// Every range event of the real records reads in its ecosystem's
+/// ordering (or the ecosystem is known to be unsupported).
+#[test]
+fn real_range_events_read_in_their_ecosystem_ordering() {
+    use starmark_vuln::version::Scheme;
+    let db = load_dir(data()).unwrap();
+    let mut read = 0;
+    for r in &db.records {
+        for a in &r.affected {
+            let eco = &a.package.as_ref().unwrap().ecosystem;
+            let scheme = Scheme::for_ecosystem(eco).unwrap_or_else(|| panic!("{}: {eco} unsupported", r.id));
+            for range in a.ranges.iter().filter(|g| g.kind != "GIT") {
+                let scheme = if range.kind == "SEMVER" { Scheme::Semver } else { scheme };
+                for e in &range.events {
+                    for v in [&e.introduced, &e.fixed, &e.last_affected].into_iter().flatten() {
+                        // "0" means "from the first version" in every scheme.
+                        if v != "0" {
+                            scheme.parse(v).unwrap_or_else(|err| panic!("{}: {err}", r.id));
+                            read += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(read >= 3, "{read}");
+}

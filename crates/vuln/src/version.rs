@@ -11,8 +11,20 @@
 //!   `debversion` crate.
 //! - [`Scheme::Pep440`]: PyPI's ordering (PEP 440: epochs, pre-, post- and
 //!   development releases, local versions) by the `pep440_rs` crate.
+//! - [`Scheme::Apk`]: Alpine's ordering (apk-tools' `version.c`: numbers,
+//!   a letter, `_alpha`…`_rc` before the release and `_cvs`…`_p` after it,
+//!   `-rN` revisions), written here ([`ApkVersion`]).
+//! - [`Scheme::Maven`]: Maven's ordering (`ComparableVersion`: qualifiers
+//!   `alpha` < `beta` < `milestone` < `rc` < `snapshot` < release < `sp`,
+//!   trailing zeros trimmed), written here ([`MavenVersion`]).
 
 use std::cmp::Ordering;
+
+mod apk;
+mod maven;
+
+pub use apk::ApkVersion;
+pub use maven::MavenVersion;
 
 /// A version ordering.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -21,6 +33,8 @@ pub enum Scheme {
     Semver,
     Dpkg,
     Pep440,
+    Apk,
+    Maven,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -37,6 +51,8 @@ pub enum Version {
     Semver(semver::Version),
     Dpkg(debversion::Version),
     Pep440(pep440_rs::Version),
+    Apk(ApkVersion),
+    Maven(MavenVersion),
 }
 
 impl Scheme {
@@ -49,6 +65,8 @@ impl Scheme {
         match base {
             "Debian" | "Ubuntu" => Some(Scheme::Dpkg),
             "PyPI" => Some(Scheme::Pep440),
+            "Alpine" => Some(Scheme::Apk),
+            "Maven" => Some(Scheme::Maven),
             // npm and crates.io versions are SemVer; Go module versions are
             // SemVer with a `v`.
             "npm" | "crates.io" | "Go" => Some(Scheme::Semver),
@@ -87,6 +105,8 @@ impl Scheme {
                 v.parse::<debversion::Version>().map(Version::Dpkg).map_err(|e| err(format!("{e:?}")))
             }
             Scheme::Pep440 => v.parse::<pep440_rs::Version>().map(Version::Pep440).map_err(|e| err(e.to_string())),
+            Scheme::Apk => ApkVersion::parse(v).map(Version::Apk).map_err(err),
+            Scheme::Maven => MavenVersion::parse(v).map(Version::Maven).map_err(err),
         }
     }
 
@@ -96,6 +116,8 @@ impl Scheme {
             (Version::Semver(a), Version::Semver(b)) => a.cmp_precedence(&b),
             (Version::Dpkg(a), Version::Dpkg(b)) => a.cmp(&b),
             (Version::Pep440(a), Version::Pep440(b)) => a.cmp(&b),
+            (Version::Apk(a), Version::Apk(b)) => a.cmp(&b),
+            (Version::Maven(a), Version::Maven(b)) => a.cmp(&b),
             // parse() gives one scheme's versions only.
             _ => Ordering::Equal,
         })
@@ -111,6 +133,21 @@ mod tests {
         for w in list.windows(2) {
             assert_eq!(scheme.compare(w[0], w[1]).unwrap(), Ordering::Less, "{} < {}", w[0], w[1]);
             assert_eq!(scheme.compare(w[1], w[0]).unwrap(), Ordering::Greater, "{} > {}", w[1], w[0]);
+        }
+    }
+
+    /// Each `a op b` holds, and its converse.
+    fn relations(scheme: Scheme, lines: &[&str]) {
+        for line in lines {
+            let [a, op, b] = line.split(' ').collect::<Vec<_>>()[..] else { panic!("{line}") };
+            let want = match op {
+                "<" => Ordering::Less,
+                "=" | "==" => Ordering::Equal,
+                ">" => Ordering::Greater,
+                _ => panic!("{line}"),
+            };
+            assert_eq!(scheme.compare(a, b).unwrap(), want, "{line}");
+            assert_eq!(scheme.compare(b, a).unwrap(), want.reverse(), "{line} reversed");
         }
     }
 
@@ -160,8 +197,10 @@ mod tests {
         assert_eq!(Scheme::for_ecosystem("PyPI"), Some(Scheme::Pep440));
         assert_eq!(Scheme::for_ecosystem("crates.io"), Some(Scheme::Semver));
         assert_eq!(Scheme::for_ecosystem("Go"), Some(Scheme::Semver));
+        assert_eq!(Scheme::for_ecosystem("Alpine:v3.18"), Some(Scheme::Apk));
+        assert_eq!(Scheme::for_ecosystem("Maven"), Some(Scheme::Maven));
         // Not (yet) known: their ranges are "cannot be evaluated".
-        for unknown in ["Alpine:v3.18", "Maven", "OSS-Fuzz", "", "debian:12", "Packagist"] {
+        for unknown in ["OSS-Fuzz", "", "debian:12", "alpine:v3.18", "Packagist"] {
             assert_eq!(Scheme::for_ecosystem(unknown), None, "{unknown}");
         }
     }
@@ -199,6 +238,263 @@ mod tests {
         for bad in ["", "1.0-beta-x", "latest", "1..0"] {
             assert!(Scheme::Pep440.parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn apk_tools_examples() {
+        // apk-tools, test/version.data (the unit test data of apk-tools 3).
+        relations(
+            Scheme::Apk,
+            &[
+                "2.34 > 0.1.0_alpha",
+                "0.1.0_alpha < 0.1.3_alpha",
+                "0.1.0_alpha2 > 0.1.0_alpha",
+                "1.0.4-r3 < 1.0.4-r4",
+                "1.1 > 1.1_alpha1",
+                "1.2.1 > 1.2",
+                "0.8_beta1 < 0.8_beta2",
+                "2.3.0b-r1 < 2.3.0b-r2",
+                "0.2.0-r1 = 0.2.0-r1",
+                "3.1_p16 < 3.1_p17",
+                "1.06-r6 < 006",
+                "1.2.2-r1 > 1.2.2",
+                "2.01.01_alpha10 > 0.94",
+                "1.0 > 0.99.3.20040818",
+                "1.39 > 1.00_beta2",
+                "1.02 < 1.03-r1",
+                "2.0.0_rc3-r1 > 1.5",
+                "3.9_pre20060124 > 0.01",
+                "0.10.0 < 0.10.1_rc1",
+                "2.5.1-r8 < 2.5.1a-r1",
+                "1.1a < 1.3a",
+                "0.15.1b-r2 > 0.15.1b",
+                "2.10.1 > 02.08.01b",
+                "1.2.07.8 < 1.2.12.04",
+                "0.59s-r11 < 0.65",
+                "4.01 < 4.20",
+                "0.20070118 < 0.20070207_rc1",
+                "2.3.30-r2 < 3.7_p1",
+                "4.5_p1-r1 > 4.5_p1",
+                "0.9.8c-r1 < 0.9.8d",
+                "1.7 < 1.7b",
+                "1.8.5 < 1.8.5_p2",
+                "2.9.11_pre20051101-r3 > 2.9.11_pre20051101",
+                "1.6.8_p12-r1 > 1.6.8_p9-r2",
+                "0.9.28-r2 < 0.9.28.1",
+                "2.12r-r4 < 2.12r-r5",
+                "7.0.17 < 7.0.174",
+                "1.3_pre1-r1 < 1.3.2",
+                "1.0_p10-r0 > 1.0_p9-r0",
+                "0.1.0_alpha_pre2 < 0.1.0_alpha",
+                "1.0.0_pre20191002222144-r0 < 1.0.0_pre20210530193627-r0",
+                "6.0_pre1 < 6.0",
+                "6.1_p1 > 6.1",
+                "8.2.0 < 8.2.001",
+                "8.2.0015 < 8.2.002",
+                "1.0~1234 < 1.0~2345",
+                "1.0~1234-r1 < 1.0~2345-r0",
+                "1.0~1234-r1 > 1.0~1234-r0",
+            ],
+        );
+        for valid in ["1.2", "0.1_pre2", "0.1_pre2~1234abcd", "0.1_p1_pre2", "0.1_alpha1_pre2", "0.1_git20240101_pre1"]
+        {
+            assert!(Scheme::Apk.parse(valid).is_ok(), "{valid:?}");
+        }
+        // Its invalid ones, and "23_foo" and "1.0bc", which apk compares
+        // only up to the invalid part; then ours: a number apk would wrap,
+        // a space, an upper-case revision.
+        for bad in [
+            "",
+            "0.1bc",
+            "0.1bc1",
+            "0.1a1",
+            "0.1a.1",
+            "0.1_pre2~",
+            "0.1_pre2~1234xbcd",
+            "0.1_pre2~1234abcd_pre1",
+            "0.1_pre2-r1~1234xbcd",
+            "0.1_foobar",
+            "0.1_foobar1",
+            "0.1-pre1.1",
+            "0.1-r",
+            "0.1-r2_pre1",
+            "0.1-r2_p3_pre1",
+            "0.1-r2-r3",
+            "0.1-r2.1",
+            ".1",
+            "a",
+            "_pre1",
+            "-r1",
+            "0.1_",
+            "0.1_-r0",
+            "0.1__alpha",
+            "0.1_1_alpha",
+            "23_foo",
+            "1.0bc",
+            "18446744073709551616",
+            "1.0 ",
+            "1.0-R1",
+        ] {
+            assert!(Scheme::Apk.parse(bad).is_err(), "{bad:?}");
+        }
+        // The first number is numeric, leading zeros or not.
+        assert_eq!(Scheme::Apk.compare("006", "6").unwrap(), Ordering::Equal);
+    }
+
+    #[test]
+    fn maven_comparable_version_examples() {
+        // Maven's ComparableVersionTest (maven-artifact 3.9): VERSIONS_QUALIFIER
+        // and VERSIONS_NUMBER, each in ascending order.
+        ascending(
+            Scheme::Maven,
+            &[
+                "1-alpha2snapshot",
+                "1-alpha2",
+                "1-alpha-123",
+                "1-beta-2",
+                "1-beta123",
+                "1-m2",
+                "1-m11",
+                "1-rc",
+                "1-cr2",
+                "1-rc123",
+                "1-SNAPSHOT",
+                "1",
+                "1-sp",
+                "1-sp2",
+                "1-sp123",
+                "1-abc",
+                "1-def",
+                "1-pom-1",
+                "1-1-snapshot",
+                "1-1",
+                "1-2",
+                "1-123",
+            ],
+        );
+        ascending(
+            Scheme::Maven,
+            &[
+                "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1", "2.1.0.1",
+                "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11", "11", "11.a", "11b", "11c",
+                "11m",
+            ],
+        );
+        // testVersionsEqual, testVersionComparing, MNG-5568, MNG-6572,
+        // MNG-7644.
+        relations(
+            Scheme::Maven,
+            &[
+                "1 == 1.0",
+                "1 == 1.0.0",
+                "1.0 == 1.0-0",
+                "1a == 1-a",
+                "1a == 1.0.0-a",
+                "1.0x == 1-x",
+                "1ga == 1",
+                "1release == 1",
+                "1final == 1",
+                "1cr == 1rc",
+                "1a1 == 1-alpha-1",
+                "1b2 == 1-beta-2",
+                "1m3 == 1-milestone-3",
+                "1X == 1x",
+                "1RELeaSE == 1",
+                "1m3 == 1MILESTONE3",
+                "0000000000000000001 == 1",
+                "0000000000000000000 == 0",
+                "1.0.1 < 1.1",
+                "1.0-alpha-1 < 1.0-beta-1",
+                "1.0-beta-1 < 1.0-SNAPSHOT",
+                "1.0-SNAPSHOT < 1.0",
+                "1.0-alpha-1-SNAPSHOT < 1.0-alpha-1",
+                "1.0.0 < 1.0-1",
+                "2.0-1 < 2.0.1",
+                "2.0.1-klm < 2.0.1-lmn",
+                "2.0.1 < 2.0.1-xyz",
+                "2.0.1-xyz < 2.0.1-123",
+                "6.1.0rc3 < 6.1.0",
+                "6.1.0rc3 < 6.1H.5-beta",
+                "6.1.0 < 6.1H.5-beta",
+                "20190126.230843 < 1234567890.12345",
+                "1234567890.12345 < 123456789012345.1H.5-beta",
+                "123456789012345.1H.5-beta < 12345678901234567890.1H.5-beta",
+                "1.0.0.RC1 < 1.0.0-RC2",
+                "1.0.0.a1 < 1.0.0-a2",
+                "2-abc == 2.0.abc",
+                "2.0.abc == 2.0.0.abc",
+            ],
+        );
+        // The POM reference's "Version Order Specification" examples.
+        relations(
+            Scheme::Maven,
+            &[
+                "1 < 1.1",
+                "1-snapshot < 1",
+                "1 < 1-sp",
+                "1-foo2 < 1-foo10",
+                "1.foo == 1-foo",
+                "1-foo < 1-1",
+                "1-1 < 1.1",
+                "1.ga == 1-ga",
+                "1-ga == 1-0",
+                "1-0 == 1.0",
+                "1-sp > 1-ga",
+                "1-sp.1 > 1-ga.1",
+                "1-sp-1 < 1-ga-1",
+                "1-a1 == 1-alpha-1",
+            ],
+        );
+        ascending(Scheme::Maven, &["1-alpha", "1-beta", "1-milestone", "1-rc", "1-snapshot", "1", "1-sp"]);
+        relations(
+            Scheme::Maven,
+            &["1.0-alpha1 < 1.0", "1.0-final == 1", "5.3.18.RELEASE == 5.3.18", "2.0.0.M1 < 2.0.0.RC1"],
+        );
+        // Forms seen on Maven Central read.
+        for v in [
+            "0",
+            "2.13.4.1",
+            "1.0-beta-3",
+            "3.0.0-M5",
+            "2.2.0.CR1",
+            "1.0.0.Alpha1",
+            "4.1.108.Final-redhat-00001",
+            "9.4.43.v20210629",
+            "31.0.1-jre",
+            "1.0-20200101.123456-1",
+            "0.0.0-2021-05-17T01-01-51-5ec03a8b",
+        ] {
+            assert!(Scheme::Maven.parse(v).is_ok(), "{v:?}");
+        }
+        // Maven (3.8.7 here) orders these forms inconsistently: 1 < 1.foo-1
+        // < 1-alpha < 1, and (MNG-6964's own examples) 1 < 1-sp < 1-0.alpha
+        // < 1. Refused, rather than ordered one way or the other.
+        let long = "1".repeat(257);
+        for bad in [
+            "",
+            "latest",
+            "RELEASE",
+            "v1.0",
+            "-1",
+            ".1",
+            "1.0 beta",
+            "1.0\u{e9}",
+            long.as_str(),
+            "1.foo-1",
+            "1.sp.1",
+            "1-0.alpha",
+            "1-0.beta",
+        ] {
+            assert!(Scheme::Maven.parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    fn apk_strategy() -> impl Strategy<Value = String> {
+        "[0-9]{1,3}(\\.[0-9]{1,3}){0,3}[a-z]?(_(alpha|beta|pre|rc|cvs|svn|git|hg|p)[0-9]{0,2}){0,2}(~[0-9a-f]{1,3})?(-r[0-9]{1,2})?"
+    }
+
+    fn maven_strategy() -> impl Strategy<Value = String> {
+        "[0-9]{1,2}([.-][0-9]{1,2}){0,3}([.-]?(alpha|a|beta|b|milestone|m|rc|cr|SNAPSHOT|ga|final|RELEASE|sp|foo|jre)[0-9]{0,2}){0,2}(-[0-9]{1,2})?"
     }
 
     fn pep440_strategy() -> impl Strategy<Value = String> {
@@ -275,10 +571,21 @@ mod tests {
         }
 
         #[test]
-        fn parsing_never_panics(s in "\\PC{0,40}") {
-            let _ = Scheme::Semver.parse(&s);
-            let _ = Scheme::Dpkg.parse(&s);
-            let _ = Scheme::Pep440.parse(&s);
+        fn apk_is_a_total_order(a in apk_strategy(), b in apk_strategy(), c in apk_strategy()) {
+            total_order(Scheme::Apk, &a, &b, &c)?;
+        }
+
+        #[test]
+        fn maven_is_a_total_order(a in maven_strategy(), b in maven_strategy(), c in maven_strategy()) {
+            total_order(Scheme::Maven, &a, &b, &c)?;
+        }
+
+        #[test]
+        fn parsing_never_panics(s in "\\PC{0,40}", t in "[0-9][0-9a-z._~+-]{0,40}") {
+            for scheme in [Scheme::Semver, Scheme::Dpkg, Scheme::Pep440, Scheme::Apk, Scheme::Maven] {
+                let _ = scheme.parse(&s);
+                let _ = scheme.compare(&t, &t);
+            }
         }
     }
 }

@@ -14,7 +14,7 @@ use starmark_criteria::{CatalogSet, Coverage, Lang, Requirement};
 
 use crate::{
     AdminCommand, CheckArgs, ChecklistCommand, Cli, Command, ConfigCommand, CriteriaCommand, FileFormat, LabCommand,
-    MapArgs, OrgCommand, OwnerCommand, ServerArgs, TokenCommand,
+    MapArgs, OrgCommand, OwnerCommand, ServerArgs, TokenCommand, VulnArgs,
 };
 
 /// The calendar date the checks use unless `--as-of` says otherwise. The one
@@ -39,6 +39,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Criteria(c) => criteria(&catalogs, c),
         Command::Checklist(c) => checklist(&catalogs, c),
         Command::Map(m) => map(&catalogs, m),
+        Command::Vuln(a) => vuln(a),
         other => online(catalogs, other),
     }
 }
@@ -184,7 +185,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 rc::report(s, &v, c.json, rc::application_summary)
             }
             Command::Scan(a) => crate::scan_cmd::scan(a).await,
-            Command::Criteria(_) | Command::Checklist(_) | Command::Map(_) => Ok(ExitCode::from(2)),
+            Command::Criteria(_) | Command::Checklist(_) | Command::Map(_) | Command::Vuln(_) => Ok(ExitCode::from(2)),
         }
     })
 }
@@ -578,4 +579,39 @@ fn print_coverage(cov: &Coverage) -> Result<()> {
         writeln!(o, "{} requirements with no counterpart here: {}", cov.from.catalog, cov.unmapped_from.join(", "))?;
     }
     Ok(())
+}
+
+/// `starmark vuln`: an input that cannot be read is exit 2 with the file
+/// and the place named; the verdict sets 0, 1 or 3.
+fn vuln(a: VulnArgs) -> Result<ExitCode> {
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        Ok(ExitCode::from(2))
+    };
+    let sbom = match starmark_vuln::sbom::load(&a.sbom) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let wanted = starmark_vuln::matching::Wanted::of(&sbom);
+    let db = match starmark_vuln::osv::load_filtered(&a.advisories, &|r| wanted.keeps(r)) {
+        Ok(d) => d,
+        Err(e) => return fail(&e),
+    };
+    let mut vex = Vec::new();
+    for path in &a.vex {
+        match starmark_vuln::vex::load(path) {
+            Ok(v) => vex.push(v),
+            Err(e) => return fail(&e),
+        }
+    }
+    let report = starmark_vuln::report::assess(&sbom, &db, vex);
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else if a.sarif {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report.sarif())?)?;
+    } else {
+        write!(out, "{}", report.text())?;
+    }
+    Ok(ExitCode::from(report.exit_code()))
 }

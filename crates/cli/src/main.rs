@@ -47,6 +47,15 @@ enum Command {
     /// out: the unknown ports are listed, never called closed); 2 usage
     /// error (a range or several addresses as target, bad port list).
     Scan(ScanArgs),
+    /// Match an SBOM against OSV advisories, offline, for S1.1-13 (known
+    /// vulnerabilities).
+    ///
+    /// Exit codes: 0 conforms (every component that advisories can be about
+    /// was matched and none is affected); 1 a known vulnerability affects a
+    /// component; 3 inconclusive (a component could not be identified, an
+    /// ecosystem is not covered, an advisory could not be evaluated: listed,
+    /// never called clean); 2 unreadable input.
+    Vuln(VulnArgs),
     /// Run the registry (JSON API and public site) until SIGTERM or Ctrl-C.
     Serve {
         #[command(flatten)]
@@ -307,6 +316,26 @@ struct CheckArgs {
     /// Encoding of the input; defaults to the file extension, else sniffed.
     #[arg(long, value_enum)]
     format: Option<FileFormat>,
+}
+
+#[derive(Debug, Args)]
+struct VulnArgs {
+    /// The SBOM: CycloneDX JSON 1.4-1.6 or SPDX 2.3 JSON.
+    #[arg(long, value_name = "FILE")]
+    sbom: PathBuf,
+    /// OSV advisories: a directory of OSV JSON records, or OSV's all.zip.
+    #[arg(long, value_name = "PATH")]
+    advisories: PathBuf,
+    /// VEX documents (CycloneDX or CSAF 2.0 csaf_vex); repeatable. Where
+    /// statements disagree, the later document wins.
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
+    /// Print the report as JSON (format starmark-vuln/1).
+    #[arg(long, conflicts_with = "sarif")]
+    json: bool,
+    /// Print the report as SARIF 2.1.0.
+    #[arg(long)]
+    sarif: bool,
 }
 
 #[derive(Debug, Args)]

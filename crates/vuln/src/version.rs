@@ -65,7 +65,8 @@ impl Scheme {
         match base {
             "Debian" | "Ubuntu" => Some(Scheme::Dpkg),
             "PyPI" => Some(Scheme::Pep440),
-            "Alpine" => Some(Scheme::Apk),
+            // Wolfi and Chainguard build with apk-tools too.
+            "Alpine" | "Wolfi" | "Chainguard" => Some(Scheme::Apk),
             "Maven" => Some(Scheme::Maven),
             // npm and crates.io versions are SemVer; Go module versions are
             // SemVer with a `v`.

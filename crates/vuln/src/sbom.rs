@@ -1,0 +1,461 @@
+//! SBOM input: CycloneDX JSON 1.4–1.6 and SPDX 2.3 JSON, read into one
+//! list of components and one dependency graph.
+//!
+//! A document of another format or version is refused with the field that
+//! says so; a document that does not parse names the line and column (JSON
+//! syntax) or the path of the field (`components[3].name`). Problems that
+//! do not stop the reading (a dependency on a reference that is not in the
+//! document, a duplicate `bom-ref`) become [`Warning`]s, counted in the
+//! report.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// An SBOM larger than this is refused (the largest real SBOMs of whole
+/// container images are tens of megabytes).
+pub const MAX_SBOM_BYTES: u64 = 256 * 1024 * 1024;
+
+/// At most this many components are read.
+pub const MAX_COMPONENTS: usize = 1_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    CycloneDx,
+    Spdx,
+}
+
+/// One component (CycloneDX) or package (SPDX).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Component {
+    /// The `bom-ref` or `SPDXID`; the JSON location when the document gives none.
+    pub key: String,
+    /// CycloneDX `type` (`library`, `firmware`, `file`, …); `None` for SPDX.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+    /// Where it is in the document (`components[2].components[0]`, `packages[5]`).
+    pub location: String,
+    /// How many components it is made of (CycloneDX nested components,
+    /// SPDX `CONTAINS`): an assembly whose parts are listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub parts: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A problem that did not stop the reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub location: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sbom {
+    /// The path given.
+    pub source: String,
+    pub sha256: String,
+    pub format: Format,
+    /// `1.5`, `SPDX-2.3`.
+    pub spec_version: String,
+    /// What the SBOM describes (CycloneDX `metadata.component`, SPDX
+    /// `DESCRIBES`): the product itself, not one of its parts.
+    pub subject: Vec<Component>,
+    pub components: Vec<Component>,
+    /// Direct dependencies by key (both the subject's and the components').
+    pub dependencies: BTreeMap<String, Vec<String>>,
+    /// CycloneDX `vulnerabilities` carried in the SBOM itself (embedded VEX),
+    /// kept as JSON for [`crate::vex`].
+    pub embedded_vex: Option<serde_json::Value>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SbomError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{path}: {size} bytes is more than the {MAX_SBOM_BYTES} an SBOM may have")]
+    TooLarge { path: String, size: u64 },
+    #[error("{path}: not JSON ({source}); give a CycloneDX or SPDX JSON document")]
+    Syntax { path: String, source: serde_json::Error },
+    #[error(
+        "{path}: neither CycloneDX (no \"bomFormat\": \"CycloneDX\") nor SPDX (no \"spdxVersion\"); give a CycloneDX 1.4–1.6 or SPDX 2.3 JSON document"
+    )]
+    Unknown { path: String },
+    #[error("{path}: {field} is {found:?}; supported are {supported}")]
+    Version { path: String, field: &'static str, found: String, supported: &'static str },
+    #[error("{path}: at {location}: {message}")]
+    Shape { path: String, location: String, message: String },
+    #[error("{path}: more than {MAX_COMPONENTS} components")]
+    TooMany { path: String },
+}
+
+/// Reads an SBOM file (see the module docs).
+pub fn load(path: &Path) -> Result<Sbom, SbomError> {
+    let shown = path.display().to_string();
+    let io = |source| SbomError::Io { path: shown.clone(), source };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_SBOM_BYTES {
+        return Err(SbomError::TooLarge { path: shown, size });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    parse(&shown, &bytes)
+}
+
+/// Reads an SBOM from bytes; `source` names it in errors.
+pub fn parse(source: &str, bytes: &[u8]) -> Result<Sbom, SbomError> {
+    let path = source.to_string();
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| SbomError::Syntax { path: path.clone(), source: e })?;
+    let sha256 = crate::hex(&Sha256::digest(bytes));
+    let is_cdx = value.get("bomFormat").and_then(|v| v.as_str()) == Some("CycloneDX");
+    if is_cdx {
+        cyclonedx(path, sha256, value)
+    } else if value.get("spdxVersion").is_some() {
+        spdx(path, sha256, value)
+    } else {
+        Err(SbomError::Unknown { path })
+    }
+}
+
+fn shape<T: serde::de::DeserializeOwned>(path: &str, value: serde_json::Value) -> Result<T, SbomError> {
+    serde_path_to_error::deserialize(value).map_err(|e| SbomError::Shape {
+        path: path.to_string(),
+        location: e.path().to_string(),
+        message: e.inner().to_string(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CdxBom {
+    #[serde(default)]
+    metadata: Option<CdxMetadata>,
+    #[serde(default)]
+    components: Vec<CdxComponent>,
+    #[serde(default)]
+    dependencies: Vec<CdxDependency>,
+}
+
+#[derive(Deserialize)]
+struct CdxMetadata {
+    #[serde(default)]
+    component: Option<CdxComponent>,
+}
+
+#[derive(Deserialize)]
+struct CdxComponent {
+    #[serde(rename = "bom-ref", default)]
+    bom_ref: Option<String>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    name: String,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    purl: Option<String>,
+    #[serde(default)]
+    cpe: Option<String>,
+    #[serde(default)]
+    components: Vec<CdxComponent>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CdxDependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    #[serde(default)]
+    depends_on: Vec<String>,
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+fn cdx_component(c: CdxComponent, location: String, parts: usize) -> Component {
+    let name = match c.group.as_deref().filter(|g| !g.is_empty()) {
+        Some(g) => format!("{g}/{}", c.name),
+        None => c.name,
+    };
+    Component {
+        key: non_empty(c.bom_ref).unwrap_or_else(|| location.clone()),
+        kind: c.kind,
+        name,
+        version: non_empty(c.version),
+        purl: non_empty(c.purl),
+        cpe: non_empty(c.cpe),
+        location,
+        parts,
+    }
+}
+
+fn cyclonedx(path: String, sha256: String, mut value: serde_json::Value) -> Result<Sbom, SbomError> {
+    let spec = value.get("specVersion").and_then(|v| v.as_str()).unwrap_or("(missing)").to_string();
+    if !matches!(spec.as_str(), "1.4" | "1.5" | "1.6") {
+        return Err(SbomError::Version {
+            path,
+            field: "specVersion",
+            found: spec,
+            supported: "CycloneDX 1.4, 1.5 and 1.6",
+        });
+    }
+    let embedded_vex = value
+        .as_object_mut()
+        .and_then(|o| o.remove("vulnerabilities"))
+        .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()));
+    let bom: CdxBom = shape(&path, value)?;
+    let mut warnings = Vec::new();
+    let subject: Vec<Component> = bom
+        .metadata
+        .and_then(|m| m.component)
+        .map(|c| cdx_component(CdxComponent { components: Vec::new(), ..c }, "metadata.component".into(), 0))
+        .into_iter()
+        .collect();
+    // Depth first, in document order; nesting is bounded by serde_json's
+    // recursion limit, so this stack is too.
+    let mut components = Vec::new();
+    let mut stack: Vec<(String, CdxComponent)> =
+        bom.components.into_iter().enumerate().map(|(i, c)| (format!("components[{i}]"), c)).rev().collect();
+    while let Some((location, mut c)) = stack.pop() {
+        let children = std::mem::take(&mut c.components);
+        let parts = children.len();
+        stack.extend(children.into_iter().enumerate().map(|(i, k)| (format!("{location}.components[{i}]"), k)).rev());
+        components.push(cdx_component(c, location, parts));
+        if components.len() > MAX_COMPONENTS {
+            return Err(SbomError::TooMany { path });
+        }
+    }
+    let mut dependencies: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (i, d) in bom.dependencies.into_iter().enumerate() {
+        if dependencies.contains_key(&d.reference) {
+            warnings.push(Warning {
+                location: format!("dependencies[{i}]"),
+                message: format!("{:?} is listed twice; both lists are used", d.reference),
+            });
+        }
+        dependencies.entry(d.reference).or_default().extend(d.depends_on);
+    }
+    check_references(&subject, &components, &dependencies, "dependencies", &mut warnings);
+    Ok(Sbom {
+        source: path,
+        sha256,
+        format: Format::CycloneDx,
+        spec_version: spec,
+        subject,
+        components,
+        dependencies,
+        embedded_vex,
+        warnings,
+    })
+}
+
+/// Duplicate keys and dependencies on keys the document does not have.
+fn check_references(
+    subject: &[Component],
+    components: &[Component],
+    dependencies: &BTreeMap<String, Vec<String>>,
+    what: &str,
+    warnings: &mut Vec<Warning>,
+) {
+    let mut keys = BTreeSet::new();
+    for c in subject.iter().chain(components) {
+        if !keys.insert(c.key.as_str()) {
+            warnings.push(Warning {
+                location: c.location.clone(),
+                message: format!("the reference {:?} is used by more than one component", c.key),
+            });
+        }
+    }
+    let mut missing = BTreeSet::new();
+    for (from, to) in dependencies {
+        for k in std::iter::once(from).chain(to) {
+            if !keys.contains(k.as_str()) {
+                missing.insert(k.as_str());
+            }
+        }
+    }
+    for k in missing {
+        warnings.push(Warning {
+            location: what.to_string(),
+            message: format!("{k:?} is named in the dependency graph but is not a component of the document"),
+        });
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxDocument {
+    #[serde(rename = "SPDXID")]
+    spdx_id: String,
+    #[serde(default)]
+    document_describes: Vec<String>,
+    #[serde(default)]
+    packages: Vec<SpdxPackage>,
+    #[serde(default)]
+    relationships: Vec<SpdxRelationship>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxPackage {
+    #[serde(rename = "SPDXID")]
+    spdx_id: String,
+    name: String,
+    #[serde(default)]
+    version_info: Option<String>,
+    #[serde(default)]
+    external_refs: Vec<SpdxExternalRef>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxExternalRef {
+    reference_category: String,
+    reference_type: String,
+    reference_locator: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SpdxRelationship {
+    spdx_element_id: String,
+    relationship_type: String,
+    related_spdx_element: String,
+}
+
+fn spdx(path: String, sha256: String, value: serde_json::Value) -> Result<Sbom, SbomError> {
+    let spec = value.get("spdxVersion").and_then(|v| v.as_str()).unwrap_or("(not a string)").to_string();
+    if spec != "SPDX-2.3" {
+        return Err(SbomError::Version { path, field: "spdxVersion", found: spec, supported: "SPDX-2.3" });
+    }
+    let doc: SpdxDocument = shape(&path, value)?;
+    if doc.packages.len() > MAX_COMPONENTS {
+        return Err(SbomError::TooMany { path });
+    }
+    let mut warnings = Vec::new();
+    let mut described: BTreeSet<String> = doc.document_describes.into_iter().collect();
+    let mut dependencies: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut parts: BTreeMap<String, usize> = BTreeMap::new();
+    for r in &doc.relationships {
+        match r.relationship_type.as_str() {
+            "CONTAINS" => *parts.entry(r.spdx_element_id.clone()).or_default() += 1,
+            "CONTAINED_BY" => *parts.entry(r.related_spdx_element.clone()).or_default() += 1,
+            _ => {}
+        }
+        let (a, b) = (r.spdx_element_id.clone(), r.related_spdx_element.clone());
+        match r.relationship_type.as_str() {
+            "DESCRIBES" if r.spdx_element_id == doc.spdx_id => {
+                described.insert(b);
+            }
+            "DESCRIBED_BY" if r.related_spdx_element == doc.spdx_id => {
+                described.insert(a);
+            }
+            // A contains or depends on B: B is part of what A brings.
+            "DEPENDS_ON" | "CONTAINS" | "STATIC_LINK" | "DYNAMIC_LINK" | "HAS_PREREQUISITE" => {
+                dependencies.entry(a).or_default().push(b);
+            }
+            "DEPENDENCY_OF" | "CONTAINED_BY" | "PREREQUISITE_FOR" => {
+                dependencies.entry(b).or_default().push(a);
+            }
+            _ => {}
+        }
+    }
+    let mut subject = Vec::new();
+    let mut components = Vec::new();
+    for (i, p) in doc.packages.into_iter().enumerate() {
+        let location = format!("packages[{i}]");
+        let mut purl = None;
+        let mut cpe = None;
+        for (j, r) in p.external_refs.into_iter().enumerate() {
+            // SPDX 2.3 spells the category with `-`; tools also write `_`.
+            let category = r.reference_category.replace('_', "-");
+            match (category.as_str(), r.reference_type.as_str()) {
+                ("PACKAGE-MANAGER", "purl") => {
+                    if purl.is_some() {
+                        warnings.push(Warning {
+                            location: format!("{location}.externalRefs[{j}]"),
+                            message: "a second purl; the first is used".into(),
+                        });
+                    } else {
+                        purl = non_empty(Some(r.reference_locator));
+                    }
+                }
+                ("SECURITY", "cpe23Type" | "cpe22Type") if cpe.is_none() => cpe = non_empty(Some(r.reference_locator)),
+                _ => {}
+            }
+        }
+        // SPDX writes NOASSERTION where the version is not known.
+        let version = non_empty(p.version_info).filter(|v| v != "NOASSERTION" && v != "NONE");
+        let parts = parts.get(&p.spdx_id).copied().unwrap_or(0);
+        let c = Component { key: p.spdx_id, kind: None, name: p.name, version, purl, cpe, location, parts };
+        if described.contains(&c.key) { subject.push(c) } else { components.push(c) }
+    }
+    // Files and snippets may be related too; only packages are checked.
+    let packages: BTreeSet<&str> = subject.iter().chain(&components).map(|c| c.key.as_str()).collect();
+    dependencies.retain(|k, _| packages.contains(k.as_str()));
+    for to in dependencies.values_mut() {
+        to.retain(|k| packages.contains(k.as_str()));
+    }
+    check_references(&subject, &components, &dependencies, "relationships", &mut warnings);
+    Ok(Sbom {
+        source: path,
+        sha256,
+        format: Format::Spdx,
+        spec_version: spec,
+        subject,
+        components,
+        dependencies,
+        embedded_vex: None,
+        warnings,
+    })
+}
+
+impl Sbom {
+    /// The shortest chain of dependencies from the subject (or any
+    /// component nothing depends on) to `key`, both ends included; empty
+    /// when the graph does not reach it.
+    pub fn path_to(&self, key: &str) -> Vec<String> {
+        let depended: BTreeSet<&str> = self.dependencies.values().flatten().map(String::as_str).collect();
+        let mut roots: Vec<&str> = self.subject.iter().map(|c| c.key.as_str()).collect();
+        if roots.is_empty() {
+            roots = self.dependencies.keys().map(String::as_str).filter(|k| !depended.contains(k)).collect();
+        }
+        let mut previous: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut queue: std::collections::VecDeque<&str> = roots.iter().copied().collect();
+        let mut seen: BTreeSet<&str> = roots.iter().copied().collect();
+        while let Some(at) = queue.pop_front() {
+            if at == key {
+                let mut path = vec![at.to_string()];
+                let mut cur = at;
+                while let Some(&p) = previous.get(cur) {
+                    path.push(p.to_string());
+                    cur = p;
+                }
+                path.reverse();
+                return path;
+            }
+            for next in self.dependencies.get(at).into_iter().flatten() {
+                if seen.insert(next) {
+                    previous.insert(next, at);
+                    queue.push_back(next);
+                }
+            }
+        }
+        Vec::new()
+    }
+}

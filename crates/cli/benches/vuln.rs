@@ -199,13 +199,17 @@ fn main() {
             total += a.by_index(i).unwrap().read_to_end(&mut buf).unwrap();
         }
         assert!(total > 0);
-        start.elapsed()
+        (start.elapsed(), total)
     };
     let (mut ours, mut peer, mut read) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         ours.push(starmark(round == 0));
         peer.push(unzip());
-        read.push(in_process());
+        let (t, total) = in_process();
+        if round == 0 {
+            println!("all.zip decompresses to {:.1} MB of JSON", total as f64 / 1e6);
+        }
+        read.push(t);
     }
     let (ours, peer, read) = (median(ours), median(peer), median(read));
     println!(

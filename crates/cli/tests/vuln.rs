@@ -43,7 +43,7 @@ fn json_and_sarif() {
     assert_eq!(v["format"], "starmark-vuln/1");
     assert_eq!(v["verdict"], "does_not_conform");
     assert_eq!(v["criterion"], "S1.1-13");
-    assert_eq!(v["advisories"]["records"], 11);
+    assert_eq!(v["advisories"]["records"], 15);
     assert_eq!(v["advisories"]["sha256"].as_str().unwrap().len(), 64);
     let ids: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["advisory"].as_str().unwrap()).collect();
     assert_eq!(ids, ["ALPINE-CVE-2025-26519", "CVE-2014-9390", "CVE-2020-26160", "DLA-3008-1"]);

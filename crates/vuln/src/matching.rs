@@ -285,8 +285,10 @@ fn merge(matches: Vec<Match>) -> Vec<Match> {
                 (Outcome::Affected { why }, Outcome::Affected { why: more }) => why.extend(more),
                 (Outcome::Unknown { .. }, affected @ Outcome::Affected { .. }) => o.outcome = affected,
                 (Outcome::Unknown { reason }, Outcome::Unknown { reason: more }) => {
-                    reason.push_str("; ");
-                    reason.push_str(&more);
+                    if !reason.contains(&more) {
+                        reason.push_str("; ");
+                        reason.push_str(&more);
+                    }
                 }
                 (Outcome::Affected { .. }, Outcome::Unknown { .. }) => {}
             },
@@ -303,10 +305,10 @@ fn evaluate(record: &Record, entry: usize, t: &Target) -> Option<Outcome> {
     if package::has_releases(base) {
         match (&t.release, release) {
             (Some(mine), Some(theirs)) if mine != theirs => return None,
-            (None, Some(theirs)) => {
+            (None, Some(_)) => {
                 return Some(Outcome::Unknown {
                     reason: format!(
-                        "the record is about {base} {theirs}; the SBOM does not say which {base} release the component is from (package URL `distro` qualifier)"
+                        "the record is about particular {base} releases; the SBOM does not say which {base} release the component is from (package URL `distro` qualifier)"
                     ),
                 });
             }
@@ -323,6 +325,9 @@ fn evaluate(record: &Record, entry: usize, t: &Target) -> Option<Outcome> {
         explanation,
     };
     let mut unknown: Vec<String> = Vec::new();
+    // A GIT range beside a SEMVER or ECOSYSTEM range of the same package is
+    // the same vulnerability in commits; the version range decides.
+    let mut git_only = true;
     for range in &affected.ranges {
         let ordering = match range.kind.as_str() {
             "SEMVER" => Scheme::Semver,
@@ -333,18 +338,13 @@ fn evaluate(record: &Record, entry: usize, t: &Target) -> Option<Outcome> {
                     continue;
                 }
             },
-            "GIT" => {
-                unknown.push(
-                    "a GIT range: deciding needs the commit the component was built from, which the SBOM does not give"
-                        .into(),
-                );
-                continue;
-            }
+            "GIT" => continue,
             other => {
                 unknown.push(format!("range type {other:?} is not one of the OSV schema's (SEMVER, ECOSYSTEM, GIT)"));
                 continue;
             }
         };
+        git_only = false;
         match in_range(range, ordering, &t.version) {
             Ok(Some(explanation)) => {
                 return Some(Outcome::Affected {
@@ -366,6 +366,12 @@ fn evaluate(record: &Record, entry: usize, t: &Target) -> Option<Outcome> {
             explanation.push_str(&format!(" (as {v})"));
         }
         return Some(Outcome::Affected { why: vec![why("versions", Vec::new(), scheme, explanation)] });
+    }
+    if git_only && affected.ranges.iter().any(|r| r.kind == "GIT") {
+        unknown.push(
+            "only a GIT range: deciding needs the commit the component was built from, which the SBOM does not give"
+                .into(),
+        );
     }
     if unknown.is_empty() { None } else { Some(Outcome::Unknown { reason: unknown.join("; ") }) }
 }

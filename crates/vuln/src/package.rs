@@ -66,6 +66,8 @@ fn ecosystem_of(ty: &str, namespace: Option<&str>) -> Option<&'static str> {
         "hackage" => "Hackage",
         "conan" => "ConanCenter",
         "bitnami" => "Bitnami",
+        // `pkg:alpine/…` is what older syft releases wrote for apk packages.
+        "alpine" => "Alpine",
         "apk" => match namespace {
             Some("alpine") => "Alpine",
             Some("chainguard") => "Chainguard",
@@ -157,8 +159,9 @@ pub fn identify(purl: Option<&str>, cpe: Option<&str>, name: &str, version: Opti
             Strength::Name
         };
         let how = match strength {
-            Strength::Cpe => "only a CPE, which OSV records do not carry",
-            Strength::NameVersion | Strength::Name | Strength::Purl => "only a name",
+            Strength::Cpe => "only a CPE, which OSV records do not carry,",
+            Strength::NameVersion => "only a name and a version",
+            Strength::Name | Strength::Purl => "only a name",
         };
         Identified::Not { strength, reason: format!("{why}; the SBOM gives {how} for {name:?}") }
     };

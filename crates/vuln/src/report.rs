@@ -540,6 +540,8 @@ fn judge(s: &Summary, findings: &[Finding]) -> (Verdict, Vec<String>) {
     let mut unknown = Vec::new();
     if s.components == 0 {
         unknown.push("the SBOM lists no components, so nothing was checked".to_string());
+    } else if s.checked == 0 {
+        unknown.push("no component could be checked against the advisories, so nothing was".to_string());
     }
     if s.unidentified > 0 {
         unknown.push(format!(

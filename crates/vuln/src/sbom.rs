@@ -71,7 +71,8 @@ pub struct Sbom {
     /// `1.5`, `SPDX-2.3`.
     pub spec_version: String,
     /// What the SBOM describes (CycloneDX `metadata.component`, SPDX
-    /// `DESCRIBES`): the product itself, not one of its parts.
+    /// `DESCRIBES`): the product itself. When it has a package URL it is
+    /// also the first of [`Sbom::components`], checked like them.
     pub subject: Vec<Component>,
     pub components: Vec<Component>,
     /// Direct dependencies by key (both the subject's and the components').
@@ -251,6 +252,7 @@ fn cyclonedx(path: String, sha256: String, mut value: serde_json::Value) -> Resu
         dependencies.entry(d.reference).or_default().extend(d.depends_on);
     }
     check_references(&subject, &components, &dependencies, "dependencies", &mut warnings);
+    check_subject(&subject, &mut components);
     Ok(Sbom {
         source: path,
         sha256,
@@ -262,6 +264,13 @@ fn cyclonedx(path: String, sha256: String, mut value: serde_json::Value) -> Resu
         embedded_vex,
         warnings,
     })
+}
+
+/// A subject with a package URL is a published package advisories can be
+/// about: it is checked like the components (first).
+fn check_subject(subject: &[Component], components: &mut Vec<Component>) {
+    let named: Vec<Component> = subject.iter().filter(|c| c.purl.is_some()).cloned().collect();
+    components.splice(0..0, named);
 }
 
 /// Duplicate keys and dependencies on keys the document does not have.
@@ -412,6 +421,7 @@ fn spdx(path: String, sha256: String, value: serde_json::Value) -> Result<Sbom, 
         to.retain(|k| packages.contains(k.as_str()));
     }
     check_references(&subject, &components, &dependencies, "relationships", &mut warnings);
+    check_subject(&subject, &mut components);
     Ok(Sbom {
         source: path,
         sha256,

@@ -23,16 +23,20 @@ fn real_records_load_with_their_identity() {
             "CVE-2024-51757",
             "DLA-3008-1",
             "DSA-3029-1",
+            "GHSA-288c-cq4h-88gq",
             "GHSA-6vvc-c2m3-cjf3",
+            "GHSA-rvwf-54qp-4r6v",
             "GHSA-w73w-5m7g-f7qc",
             "GO-2020-0017",
             "PYSEC-2005-1",
             "PYSEC-2019-144",
             "PYSEC-2020-217",
-            "RUSTSEC-2016-0001"
+            "RUSTSEC-2016-0001",
+            "RUSTSEC-2021-0020",
+            "RUSTSEC-2023-0005"
         ]
     );
-    assert_eq!((db.identity.files, db.identity.records, db.identity.withdrawn), (11, 11, 1));
+    assert_eq!((db.identity.files, db.identity.records, db.identity.withdrawn), (15, 15, 1));
     assert_eq!(db.identity.newest_modified.as_deref(), Some("2026-07-15T01:49:09.413801888Z"));
     // The same files give the same identity.
     assert_eq!(load_dir(data()).unwrap().identity.sha256, db.identity.sha256);

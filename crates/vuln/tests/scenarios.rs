@@ -83,7 +83,7 @@ fn vulnerable_component() {
     assert_eq!((s.components, s.checked, s.not_material, s.unidentified, s.not_covered), (8, 7, 1, 0, 0));
     assert_eq!((s.affected, s.affected_components, s.unknown), (4, 4, 0));
     assert!(r.unknown.is_empty(), "{:?}", r.unknown);
-    assert_eq!(r.advisories.identity.records, 11);
+    assert_eq!(r.advisories.identity.records, 15);
     assert_eq!(r.advisories.identity.withdrawn, 1);
 }
 

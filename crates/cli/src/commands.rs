@@ -13,8 +13,8 @@ use starmark_checklist::{Document, Encoding, ParseError, Report, Severity};
 use starmark_criteria::{CatalogSet, Coverage, Lang, Requirement};
 
 use crate::{
-    AdminCommand, CheckArgs, ChecklistCommand, Cli, Command, ConfigCommand, CriteriaCommand, FileFormat, LabCommand,
-    MapArgs, OrgCommand, OwnerCommand, ServerArgs, TokenCommand, VulnArgs,
+    AdminCommand, CheckArgs, ChecklistCommand, Cli, Command, ConfigCommand, CriteriaCommand, EvidenceCommand,
+    FileFormat, LabCommand, MapArgs, OrgCommand, OwnerCommand, ServerArgs, TokenCommand, VulnArgs,
 };
 
 /// The calendar date the checks use unless `--as-of` says otherwise. The one
@@ -40,6 +40,8 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Checklist(c) => checklist(&catalogs, c),
         Command::Map(m) => map(&catalogs, m),
         Command::Vuln(a) => vuln(a),
+        Command::Keygen { out } => keygen(&out),
+        Command::Evidence(c) => evidence(c),
         other => online(catalogs, other),
     }
 }
@@ -185,7 +187,12 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 rc::report(s, &v, c.json, rc::application_summary)
             }
             Command::Scan(a) => crate::scan_cmd::scan(a).await,
-            Command::Criteria(_) | Command::Checklist(_) | Command::Map(_) | Command::Vuln(_) => Ok(ExitCode::from(2)),
+            Command::Criteria(_)
+            | Command::Checklist(_)
+            | Command::Map(_)
+            | Command::Vuln(_)
+            | Command::Keygen { .. }
+            | Command::Evidence(_) => Ok(ExitCode::from(2)),
         }
     })
 }
@@ -614,4 +621,88 @@ fn vuln(a: VulnArgs) -> Result<ExitCode> {
         write!(out, "{}", report.text())?;
     }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+fn keygen(out: &std::path::Path) -> Result<ExitCode> {
+    let key = starmark_evidence::Key::generate()?;
+    let public = key.write(out)?;
+    println!(
+        "key {} written: {} (private, keep it) and {} (public, share it)",
+        key.id(),
+        out.display(),
+        public.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn evidence(c: EvidenceCommand) -> Result<ExitCode> {
+    match c {
+        EvidenceCommand::Pack { key, out, files } => {
+            let key = starmark_evidence::Key::read(&key)?;
+            let mut list = Vec::new();
+            for f in &files {
+                let (role, path) = match f.split_once('=') {
+                    Some((role, path)) if !role.is_empty() && !role.contains('/') => (role, path),
+                    _ => ("document", f.as_str()),
+                };
+                let path = std::path::PathBuf::from(path);
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let folder = if role == "document" { "documents" } else { role };
+                list.push((format!("{folder}/{name}"), role.to_string(), path));
+            }
+            let bundle = starmark_evidence::write(&out, &list, &key, jiff::Timestamp::now())?;
+            println!(
+                "bundle {}: {} files, signed by key {}\nmanifest SHA-256 {}",
+                out.display(),
+                bundle.manifest.files.len(),
+                bundle.manifest.signer.key_id,
+                bundle.manifest_sha256
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        EvidenceCommand::Verify { dir, key, json } => {
+            let expected = key.as_deref().map(starmark_evidence::read_public).transpose()?;
+            let result = starmark_evidence::verify(&dir, expected.as_ref());
+            let pinned = expected.is_some();
+            if json {
+                let v = match &result {
+                    Ok(b) => json!({
+                        "valid": true,
+                        "manifest_sha256": b.manifest_sha256,
+                        "key_id": b.manifest.signer.key_id,
+                        "key_pinned": pinned,
+                        "files": b.manifest.files,
+                    }),
+                    Err(problems) => json!({
+                        "valid": false,
+                        "problems": problems.iter().map(|p| json!({"file": p.file, "message": p.message})).collect::<Vec<_>>(),
+                    }),
+                };
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                match &result {
+                    Ok(b) => {
+                        println!(
+                            "valid: {} files as signed by key {}{}\nmanifest SHA-256 {}",
+                            b.manifest.files.len(),
+                            b.manifest.signer.key_id,
+                            if pinned {
+                                " (the expected key)"
+                            } else {
+                                " (not pinned: pass --key to check whose key it is)"
+                            },
+                            b.manifest_sha256
+                        );
+                    }
+                    Err(problems) => {
+                        println!("NOT valid: {} problem{}", problems.len(), if problems.len() == 1 { "" } else { "s" });
+                        for p in problems {
+                            println!("  {p}");
+                        }
+                    }
+                }
+            }
+            Ok(if result.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+    }
 }

@@ -56,6 +56,16 @@ enum Command {
     /// ecosystem is not covered, an advisory could not be evaluated: listed,
     /// never called clean); 2 unreadable input.
     Vuln(VulnArgs),
+    /// Make an evaluator's Ed25519 key pair for signing evidence bundles:
+    /// FILE (PKCS#8 PEM, readable by you only) and FILE.pub (share it).
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Evidence bundles: the files an evaluation used, with a signed
+    /// manifest of their SHA-256 digests.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Run the registry (JSON API and public site) until SIGTERM or Ctrl-C.
     Serve {
         #[command(flatten)]
@@ -316,6 +326,35 @@ struct CheckArgs {
     /// Encoding of the input; defaults to the file extension, else sniffed.
     #[arg(long, value_enum)]
     format: Option<FileFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+enum EvidenceCommand {
+    /// Put files into a new bundle folder and sign its manifest.
+    ///
+    /// Each FILE is `PATH` (kept as `documents/NAME`) or `ROLE=PATH` (kept
+    /// as `ROLE/NAME`; roles such as scan, sbom, vex, checklist, document).
+    Pack {
+        /// The evaluator's private key (`starmark keygen`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// The bundle folder to create (must not exist or be empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<String>,
+    },
+    /// Check a bundle against its signed manifest: exit 0 if every file is
+    /// as signed, 1 naming each file that is not.
+    Verify {
+        dir: PathBuf,
+        /// The public key the bundle must be signed with (`KEY.pub`);
+        /// without it, only the manifest's own key is checked.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -89,21 +89,6 @@ pub struct ComponentResult {
     pub matches: Vec<Match>,
 }
 
-/// CycloneDX component types that advisories are not written against.
-/// An operating system is checked through its packages, which the SBOM
-/// lists as components of their own.
-fn not_material(kind: Option<&str>) -> Option<&'static str> {
-    Some(match kind? {
-        "file" => "a file; advisories name packages",
-        "data" => "data, not software",
-        "cryptographic-asset" => "a cryptographic asset, not software",
-        "machine-learning-model" => "a machine-learning model, not software",
-        "device" => "hardware; its firmware, if listed, is checked as a component",
-        "operating-system" => "an operating system; its packages are checked as components",
-        _ => return None,
-    })
-}
-
 fn clean_repo(url: &str) -> String {
     url.trim_end_matches('/').trim_end_matches(".git").to_lowercase()
 }
@@ -153,19 +138,25 @@ impl<'a> Index<'a> {
 
     fn component(&self, index: usize, c: &Component) -> ComponentResult {
         let result = |target, status, matches| ComponentResult { component: index, target, status, matches };
-        if let Some(reason) = not_material(c.kind.as_deref()) {
+        if let Some(reason) = crate::sbom::immaterial_kind(c.kind.as_deref()) {
             return result(None, Status::NotMaterial { reason: reason.into() }, Vec::new());
         }
-        if c.purl.is_none() && c.parts > 0 {
+        // An assembly (a bundle of listed packages) that has no identity of
+        // its own; anything with a package URL, a CPE or a version is software
+        // itself and is checked.
+        if c.parts > 0 && c.purl.is_none() && c.cpe.is_none() && c.version.is_none() {
             let reason = format!("an assembly of {} listed components, which are checked themselves", c.parts);
             return result(None, Status::NotMaterial { reason }, Vec::new());
         }
-        match package::identify(c.purl.as_deref(), c.cpe.as_deref(), &c.name, c.version.as_deref()) {
+        match package::identify_component(c) {
             Identified::Not { strength, reason } => result(None, Status::Unidentified { strength, reason }, Vec::new()),
             Identified::Repository { url, version } => {
-                if !self.ecosystems.contains("GIT") {
-                    let reason =
-                        format!("{url} is a source repository; the advisories given have no GIT-range records");
+                // GIT-range records are about single repositories: their
+                // absence for this one means nothing.
+                if !self.repositories.contains_key(&clean_repo(&url)) {
+                    let reason = format!(
+                        "{url} is a source repository and no advisory given names it, so they say nothing about it"
+                    );
                     return result(None, Status::NotCovered { reason }, Vec::new());
                 }
                 let mut matches = Vec::new();
@@ -250,7 +241,7 @@ impl Wanted {
     pub fn of(sbom: &Sbom) -> Wanted {
         let mut w = Wanted::default();
         for c in &sbom.components {
-            match package::identify(c.purl.as_deref(), c.cpe.as_deref(), &c.name, c.version.as_deref()) {
+            match package::identify_component(c) {
                 Identified::Package(t) => {
                     w.packages.insert((t.ecosystem, t.name));
                 }
@@ -367,6 +358,9 @@ fn evaluate(record: &Record, entry: usize, t: &Target) -> Option<Outcome> {
         }
         return Some(Outcome::Affected { why: vec![why("versions", Vec::new(), scheme, explanation)] });
     }
+    if affected.ranges.is_empty() {
+        unknown.push("the record names the package but gives neither ranges nor versions".into());
+    }
     if git_only && affected.ranges.iter().any(|r| r.kind == "GIT") {
         unknown.push(
             "only a GIT range: deciding needs the commit the component was built from, which the SBOM does not give"
@@ -421,7 +415,10 @@ fn in_range(range: &Range, scheme: Scheme, version: &str) -> Result<Option<Strin
         if !special {
             scheme.parse(value).map_err(|e| format!("the record's {} event cannot be ordered: {e}", kind.name()))?;
         }
-        events.push((*kind, value));
+        // `limit: *` bounds nothing; it is left out of the ordering.
+        if !(*kind == Kind::Limit && *value == "*") {
+            events.push((*kind, value));
+        }
     }
     // Everything parsed above, so comparisons below cannot fail.
     let cmp = |a: &str, b: &str| scheme.compare(a, b).unwrap_or(Ordering::Equal);
@@ -432,7 +429,7 @@ fn in_range(range: &Range, scheme: Scheme, version: &str) -> Result<Option<Strin
         (false, true) => Ordering::Greater,
         (false, false) => cmp(a.1, b.1),
     });
-    let limits: Vec<&str> = events.iter().filter(|(k, v)| *k == Kind::Limit && *v != "*").map(|(_, v)| *v).collect();
+    let limits: Vec<&str> = events.iter().filter(|(k, _)| *k == Kind::Limit).map(|(_, v)| *v).collect();
     if !limits.is_empty() && !limits.iter().any(|l| cmp(version, l) == Ordering::Less) {
         return Ok(None);
     }

@@ -161,9 +161,13 @@ pub enum LoadError {
     TooLarge(String),
 }
 
-/// Every `*.json` file below `root`, sorted, without following links.
-fn json_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
+/// Every `*.json` file below `root` as (relative `/`-separated name, path),
+/// sorted by name — the order an archive of the same files is read in —
+/// and the `*.json` links, which are not followed.
+#[allow(clippy::type_complexity, reason = "two lists of pairs, used once")]
+fn json_files(root: &Path) -> Result<(Vec<(String, PathBuf)>, Vec<String>), LoadError> {
     let mut out = Vec::new();
+    let mut links = Vec::new();
     let mut dirs = vec![root.to_path_buf()];
     while let Some(dir) = dirs.pop() {
         let entries =
@@ -173,18 +177,31 @@ fn json_files(root: &Path) -> Result<Vec<PathBuf>, LoadError> {
             let kind =
                 e.file_type().map_err(|source| LoadError::Io { path: e.path().display().to_string(), source })?;
             let path = e.path();
+            let rel = || {
+                let parts: Vec<String> = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                parts.join("/")
+            };
+            let json = path.extension().is_some_and(|x| x == "json");
             if kind.is_dir() {
                 dirs.push(path);
-            } else if kind.is_file() && path.extension().is_some_and(|x| x == "json") {
-                out.push(path);
+            } else if kind.is_file() && json {
+                out.push((rel(), path));
                 if out.len() > MAX_FILES {
                     return Err(LoadError::TooMany(root.display().to_string()));
                 }
+            } else if kind.is_symlink() && json {
+                links.push(rel());
             }
         }
     }
     out.sort();
-    Ok(out)
+    links.sort();
+    Ok((out, links))
 }
 
 /// Reads OSV records from a directory tree or from a zip archive (OSV's
@@ -321,19 +338,22 @@ pub fn load_dir(root: &Path) -> Result<Database, LoadError> {
 }
 
 fn load_dir_filtered(root: &Path, keep: &dyn Fn(&Record) -> bool) -> Result<Database, LoadError> {
-    let files = json_files(root)?;
+    let (files, links) = json_files(root)?;
     let mut b = Builder::new(root.display().to_string(), keep);
-    for path in &files {
-        let rel = path.strip_prefix(root).unwrap_or(path).display().to_string();
+    for rel in links {
+        b.files += 1;
+        b.warn(&rel, "is a symbolic link, which is not followed; not read".into());
+    }
+    for (rel, path) in &files {
         b.files += 1;
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if size > MAX_RECORD_BYTES {
-            b.warn(&rel, format!("{size} bytes is more than the {MAX_RECORD_BYTES} a record may have; not read"));
+            b.warn(rel, format!("{size} bytes is more than the {MAX_RECORD_BYTES} a record may have; not read"));
             continue;
         }
         match std::fs::read(path) {
-            Ok(bytes) => b.add(&rel, &bytes)?,
-            Err(e) => b.warn(&rel, format!("cannot be read: {e}")),
+            Ok(bytes) => b.add(rel, &bytes)?,
+            Err(e) => b.warn(rel, format!("cannot be read: {e}")),
         }
     }
     b.finish()
@@ -390,6 +410,9 @@ fn load_zip_filtered(path: &Path, keep: &dyn Fn(&Record) -> bool) -> Result<Data
         match entry.take(MAX_RECORD_BYTES + 1).read_to_end(&mut buf) {
             Ok(n) if n as u64 > MAX_RECORD_BYTES => {
                 b.total += n as u64;
+                if b.total > MAX_TOTAL_BYTES {
+                    return Err(LoadError::TooLarge(shown));
+                }
                 b.warn(
                     &name,
                     format!("decompresses to more than the {MAX_RECORD_BYTES} bytes a record may have; not read"),

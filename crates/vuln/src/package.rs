@@ -140,16 +140,38 @@ pub fn pypi_normalise(name: &str) -> String {
     out
 }
 
-/// A package name as OSV records of `ecosystem` are compared by.
+/// A package name as OSV records of `ecosystem` are compared by. Go module
+/// paths, npm and NuGet names compare without case: package URLs lower-case
+/// some of them (the purl spec's rules for `golang` namespaces and `npm`
+/// names), and the registries do not allow two names differing in case only.
 pub fn osv_name(ecosystem: &str, name: &str) -> String {
     match ecosystem {
         "PyPI" => pypi_normalise(name),
+        "Go" | "npm" | "NuGet" => name.to_lowercase(),
         _ => name.to_string(),
     }
 }
 
+/// Identifies an SBOM component.
+pub fn identify_component(c: &crate::sbom::Component) -> Identified {
+    let source = c.source.as_ref().map(|(n, v)| (n.as_str(), v.as_deref()));
+    identify_with(c.purl.as_deref(), c.cpe.as_deref(), &c.name, c.version.as_deref(), source)
+}
+
 /// Identifies a component from its package URL, CPE, name and version.
 pub fn identify(purl: Option<&str>, cpe: Option<&str>, name: &str, version: Option<&str>) -> Identified {
+    identify_with(purl, cpe, name, version, None)
+}
+
+/// As [`identify`], with the source package the SBOM names apart from the
+/// package URL (name, version).
+fn identify_with(
+    purl: Option<&str>,
+    cpe: Option<&str>,
+    name: &str,
+    version: Option<&str>,
+    source_package: Option<(&str, Option<&str>)>,
+) -> Identified {
     let weak = |why: String| {
         let strength = if cpe.is_some() {
             Strength::Cpe
@@ -198,21 +220,54 @@ pub fn identify(purl: Option<&str>, cpe: Option<&str>, name: &str, version: Opti
             ),
         };
     };
-    let qualifier = |k: &str| p.qualifiers().iter().find(|(q, _)| q.as_ref() == k).map(|(_, v)| v.to_string());
-    // Distribution advisories are per source package: Debian's `upstream`
-    // and Alpine's `origin` qualifiers name it (`upstream=openssl@3.0.11-1`).
-    let source = match ecosystem {
+    let qualifier = |k: &str| {
+        p.qualifiers().iter().find(|(q, _)| q.as_ref() == k).map(|(_, v)| v.to_string()).filter(|v| !v.is_empty())
+    };
+    // Distribution advisories are per source package. Debian's `upstream`
+    // and Alpine's `origin` (syft also writes `upstream`) qualifiers name it,
+    // with its version where that differs (`upstream=lvm2@2.03.16-2`);
+    // Trivy names it in properties instead. Without either, the binary
+    // package is taken to be its own source (syft leaves the qualifier out
+    // exactly then).
+    let from_qualifier = match ecosystem {
         "Debian" | "Ubuntu" => qualifier("upstream"),
-        "Alpine" | "Chainguard" | "Wolfi" => qualifier("origin"),
+        "Alpine" | "Chainguard" | "Wolfi" => qualifier("origin").or_else(|| qualifier("upstream")),
         _ => None,
     }
-    .map(|s| s.split(['@', ' ']).next().unwrap_or(&s).to_string())
-    .filter(|s| !s.is_empty());
-    let name = match (ecosystem, ns, source) {
-        (_, _, Some(source)) => source,
-        ("Maven", Some(ns), None) => format!("{ns}:{}", p.name()),
-        ("npm" | "Go" | "Packagist" | "SwiftURL", Some(ns), None) => format!("{ns}/{}", p.name()),
-        (_, _, None) => p.name().to_string(),
+    .map(|s| match s.split_once(['@', ' ']) {
+        Some((n, v)) => (n.to_string(), Some(v.to_string()).filter(|v| !v.is_empty())),
+        None => (s, None),
+    });
+    let source = from_qualifier
+        .or_else(|| {
+            if matches!(ecosystem, "Debian" | "Ubuntu" | "Alpine" | "Chainguard" | "Wolfi") {
+                source_package.map(|(n, v)| (n.to_string(), v.map(str::to_string)))
+            } else {
+                None
+            }
+        })
+        .filter(|(n, _)| !n.is_empty());
+    // The binary package's version, with the epoch Trivy puts in a qualifier.
+    let mut version = version;
+    if let Some(epoch) = qualifier("epoch").filter(|e| e != "0")
+        && matches!(ecosystem, "Debian" | "Ubuntu")
+        && !version.contains(':')
+    {
+        version = format!("{epoch}:{version}");
+    }
+    let (name, version) = match (ecosystem, ns, source) {
+        (_, _, Some((source, source_version))) => (source, source_version.unwrap_or(version)),
+        ("Maven", Some(ns), None) => (format!("{ns}:{}", p.name()), version),
+        ("Maven", None, None) => {
+            return Identified::Not {
+                strength: Strength::Purl,
+                reason: format!(
+                    "{text:?} gives no Maven group (the package URL's namespace); advisories name group:artifact"
+                ),
+            };
+        }
+        ("npm" | "Go" | "Packagist" | "SwiftURL", Some(ns), None) => (format!("{ns}/{}", p.name()), version),
+        (_, _, None) => (p.name().to_string(), version),
     };
     let release = qualifier("distro").and_then(|d| release_of(ecosystem, &d));
     Identified::Package(Target { ecosystem: ecosystem.to_string(), release, name: osv_name(ecosystem, &name), version })

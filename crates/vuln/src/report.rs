@@ -243,10 +243,8 @@ pub struct ComponentLine {
 /// Runs the whole check: match, merge aliases, apply VEX, judge.
 pub fn assess(sbom: &Sbom, db: &Database, mut vex_docs: Vec<VexDocument>) -> Report {
     let results = Index::new(db).run(sbom);
-    if let Some(v) = &sbom.embedded_vex
-        && let Ok(doc) = vex::embedded(&sbom.source, &sbom.sha256, v.clone())
-    {
-        vex_docs.insert(0, doc);
+    if let Some(doc) = &sbom.embedded_vex {
+        vex_docs.insert(0, doc.clone());
     }
     let statements: Vec<&Statement> = vex_docs.iter().flat_map(|d| &d.statements).collect();
     let mut used = vec![false; statements.len()];
@@ -294,19 +292,40 @@ pub fn assess(sbom: &Sbom, db: &Database, mut vex_docs: Vec<VexDocument>) -> Rep
             let aliases: Vec<String> = ids.iter().filter(|i| **i != advisory).cloned().collect();
             let record_ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
             let id = format!("{advisory}/{}", cref.stable());
-            let statement = statements.iter().enumerate().rev().find(|(_, s)| {
-                s.ids.iter().any(|i| ids.contains(i) || upstream.contains(i))
-                    && s.products.iter().any(|p| {
-                        p.reference.as_deref() == Some(c.key.as_str())
-                            || matches!((&p.purl, &c.purl), (Some(a), Some(b)) if vex::purl_matches(a, b))
-                    })
-            });
-            if let Some((i, _)) = statement
-                && let Some(u) = used.get_mut(i)
-            {
-                *u = true;
+            // A record's upstream ID settles it only when it is the one
+            // vulnerability the record is about (a DLA for several CVEs is
+            // not settled by a statement on one of them).
+            let mut settled_by: BTreeSet<String> = ids.clone();
+            for rec in &records {
+                let cves: BTreeSet<&str> =
+                    rec.upstream.iter().map(|u| u.find("CVE-").and_then(|i| u.get(i..)).unwrap_or(u)).collect();
+                if cves.len() == 1 {
+                    settled_by.extend(rec.upstream.iter().cloned());
+                }
             }
-            let applied = statement.map(|(_, s)| VexApplied {
+            // Every statement about this vulnerability and component; where
+            // they disagree, the one least favourable to the product holds.
+            let matching: Vec<usize> = statements
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| {
+                    s.ids.iter().any(|i| settled_by.contains(i))
+                        && s.products.iter().any(|p| product_matches(p, s, c, sbom))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            for &i in &matching {
+                if let Some(u) = used.get_mut(i) {
+                    *u = true;
+                }
+            }
+            let statement = matching.iter().filter_map(|&i| statements.get(i)).max_by_key(|s| match s.status {
+                VexStatus::Affected => 3,
+                VexStatus::UnderInvestigation => 2,
+                VexStatus::Fixed => 1,
+                VexStatus::NotAffected => 0,
+            });
+            let applied = statement.map(|s| VexApplied {
                 source: s.source.clone(),
                 location: s.location.clone(),
                 status: s.status,
@@ -432,6 +451,22 @@ pub fn assess(sbom: &Sbom, db: &Database, mut vex_docs: Vec<VexDocument>) -> Rep
         unknown,
         components,
         unmatched_vex,
+    }
+}
+
+/// Whether a VEX statement's product is this component: the same package
+/// URL, or its `bom-ref` — through a BOM-Link naming this SBOM's serial
+/// number, or plain in the SBOM's own statements.
+fn product_matches(p: &vex::Product, s: &Statement, c: &Component, sbom: &Sbom) -> bool {
+    if let (Some(a), Some(b)) = (&p.purl, &c.purl)
+        && vex::purl_matches(a, b)
+    {
+        return true;
+    }
+    match (&p.reference, &p.serial) {
+        (Some(r), Some(serial)) => *r == c.key && sbom.serial.as_deref() == Some(serial.as_str()),
+        (Some(r), None) => s.embedded && *r == c.key,
+        (None, _) => false,
     }
 }
 

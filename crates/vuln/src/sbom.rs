@@ -45,8 +45,13 @@ pub struct Component {
     pub cpe: Option<String>,
     /// Where it is in the document (`components[2].components[0]`, `packages[5]`).
     pub location: String,
-    /// How many components it is made of (CycloneDX nested components,
-    /// SPDX `CONTAINS`): an assembly whose parts are listed.
+    /// The source package, where the SBOM names it apart from the package
+    /// URL (Trivy's `aquasecurity:trivy:Src*` properties): name and version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<(String, Option<String>)>,
+    /// How many software packages it is made of (CycloneDX nested
+    /// components, SPDX `CONTAINS` of packages; files do not count): an
+    /// assembly whose parts are listed.
     #[serde(skip_serializing_if = "is_zero")]
     pub parts: usize,
 }
@@ -77,9 +82,11 @@ pub struct Sbom {
     pub components: Vec<Component>,
     /// Direct dependencies by key (both the subject's and the components').
     pub dependencies: BTreeMap<String, Vec<String>>,
-    /// CycloneDX `vulnerabilities` carried in the SBOM itself (embedded VEX),
-    /// kept as JSON for [`crate::vex`].
-    pub embedded_vex: Option<serde_json::Value>,
+    /// CycloneDX `serialNumber` (`urn:uuid:…`): what a VEX document's
+    /// BOM-Links (`urn:cdx:<serial>/<version>#<bom-ref>`) must name.
+    pub serial: Option<String>,
+    /// CycloneDX `vulnerabilities` carried in the SBOM itself (embedded VEX).
+    pub embedded_vex: Option<crate::vex::VexDocument>,
     pub warnings: Vec<Warning>,
 }
 
@@ -143,6 +150,8 @@ fn shape<T: serde::de::DeserializeOwned>(path: &str, value: serde_json::Value) -
 #[serde(rename_all = "camelCase")]
 struct CdxBom {
     #[serde(default)]
+    serial_number: Option<String>,
+    #[serde(default)]
     metadata: Option<CdxMetadata>,
     #[serde(default)]
     components: Vec<CdxComponent>,
@@ -172,7 +181,16 @@ struct CdxComponent {
     #[serde(default)]
     cpe: Option<String>,
     #[serde(default)]
+    properties: Vec<CdxProperty>,
+    #[serde(default)]
     components: Vec<CdxComponent>,
+}
+
+#[derive(Deserialize)]
+struct CdxProperty {
+    name: String,
+    #[serde(default)]
+    value: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +202,21 @@ struct CdxDependency {
     depends_on: Vec<String>,
 }
 
+/// CycloneDX component types advisories are not written against, and why.
+/// An operating system is checked through its packages, which the SBOM
+/// lists as components of their own.
+pub fn immaterial_kind(kind: Option<&str>) -> Option<&'static str> {
+    Some(match kind? {
+        "file" => "a file; advisories name packages",
+        "data" => "data, not software",
+        "cryptographic-asset" => "a cryptographic asset, not software",
+        "machine-learning-model" => "a machine-learning model, not software",
+        "device" => "hardware; its firmware, if listed, is checked as a component",
+        "operating-system" => "an operating system; its packages are checked as components",
+        _ => return None,
+    })
+}
+
 fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.trim().is_empty())
 }
@@ -193,7 +226,26 @@ fn cdx_component(c: CdxComponent, location: String, parts: usize) -> Component {
         Some(g) => format!("{g}/{}", c.name),
         None => c.name,
     };
+    let property =
+        |key: &str| c.properties.iter().find(|p| p.name == key).and_then(|p| p.value.clone()).filter(|v| !v.is_empty());
+    // Trivy: the source package of a distribution package, its version in
+    // parts (`[epoch:]version[-release]`).
+    let source = property("aquasecurity:trivy:SrcName").map(|name| {
+        let version = property("aquasecurity:trivy:SrcVersion").map(|v| {
+            let mut full = match property("aquasecurity:trivy:SrcEpoch").filter(|e| e != "0") {
+                Some(e) => format!("{e}:{v}"),
+                None => v,
+            };
+            if let Some(r) = property("aquasecurity:trivy:SrcRelease") {
+                full.push('-');
+                full.push_str(&r);
+            }
+            full
+        });
+        (name, version)
+    });
     Component {
+        source,
         key: non_empty(c.bom_ref).unwrap_or_else(|| location.clone()),
         kind: c.kind,
         name,
@@ -215,26 +267,42 @@ fn cyclonedx(path: String, sha256: String, mut value: serde_json::Value) -> Resu
             supported: "CycloneDX 1.4, 1.5 and 1.6",
         });
     }
-    let embedded_vex = value
+    let vulnerabilities = value
         .as_object_mut()
         .and_then(|o| o.remove("vulnerabilities"))
         .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()));
     let bom: CdxBom = shape(&path, value)?;
     let mut warnings = Vec::new();
-    let subject: Vec<Component> = bom
-        .metadata
-        .and_then(|m| m.component)
-        .map(|c| cdx_component(CdxComponent { components: Vec::new(), ..c }, "metadata.component".into(), 0))
-        .into_iter()
-        .collect();
-    // Depth first, in document order; nesting is bounded by serde_json's
-    // recursion limit, so this stack is too.
-    let mut components = Vec::new();
+    let embedded_vex = match vulnerabilities.map(|v| crate::vex::embedded(&path, &sha256, v)) {
+        None => None,
+        Some(Ok(doc)) => Some(doc),
+        Some(Err(e)) => {
+            warnings.push(Warning {
+                location: "vulnerabilities".into(),
+                message: format!("the SBOM's own vulnerability statements cannot be read, so none is used: {e}"),
+            });
+            None
+        }
+    };
+    // Depth first, in document order, the subject's own parts first;
+    // nesting is bounded by serde_json's recursion limit, so this stack is too.
     let mut stack: Vec<(String, CdxComponent)> =
         bom.components.into_iter().enumerate().map(|(i, c)| (format!("components[{i}]"), c)).rev().collect();
+    let subject: Vec<Component> = match bom.metadata.and_then(|m| m.component) {
+        Some(mut c) => {
+            let parts = std::mem::take(&mut c.components);
+            let material = parts.iter().filter(|k| immaterial_kind(k.kind.as_deref()).is_none()).count();
+            stack.extend(
+                parts.into_iter().enumerate().map(|(i, k)| (format!("metadata.component.components[{i}]"), k)).rev(),
+            );
+            vec![cdx_component(c, "metadata.component".into(), material)]
+        }
+        None => Vec::new(),
+    };
+    let mut components = Vec::new();
     while let Some((location, mut c)) = stack.pop() {
         let children = std::mem::take(&mut c.components);
-        let parts = children.len();
+        let parts = children.iter().filter(|k| immaterial_kind(k.kind.as_deref()).is_none()).count();
         stack.extend(children.into_iter().enumerate().map(|(i, k)| (format!("{location}.components[{i}]"), k)).rev());
         components.push(cdx_component(c, location, parts));
         if components.len() > MAX_COMPONENTS {
@@ -258,6 +326,7 @@ fn cyclonedx(path: String, sha256: String, mut value: serde_json::Value) -> Resu
         sha256,
         format: Format::CycloneDx,
         spec_version: spec,
+        serial: bom.serial_number,
         subject,
         components,
         dependencies,
@@ -359,11 +428,17 @@ fn spdx(path: String, sha256: String, value: serde_json::Value) -> Result<Sbom, 
     let mut warnings = Vec::new();
     let mut described: BTreeSet<String> = doc.document_describes.into_iter().collect();
     let mut dependencies: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let package_ids: BTreeSet<&str> = doc.packages.iter().map(|p| p.spdx_id.as_str()).collect();
     let mut parts: BTreeMap<String, usize> = BTreeMap::new();
     for r in &doc.relationships {
+        // Only packages count as parts: files and snippets are not checked.
         match r.relationship_type.as_str() {
-            "CONTAINS" => *parts.entry(r.spdx_element_id.clone()).or_default() += 1,
-            "CONTAINED_BY" => *parts.entry(r.related_spdx_element.clone()).or_default() += 1,
+            "CONTAINS" if package_ids.contains(r.related_spdx_element.as_str()) => {
+                *parts.entry(r.spdx_element_id.clone()).or_default() += 1;
+            }
+            "CONTAINED_BY" if package_ids.contains(r.spdx_element_id.as_str()) => {
+                *parts.entry(r.related_spdx_element.clone()).or_default() += 1;
+            }
             _ => {}
         }
         let (a, b) = (r.spdx_element_id.clone(), r.related_spdx_element.clone());
@@ -411,7 +486,8 @@ fn spdx(path: String, sha256: String, value: serde_json::Value) -> Result<Sbom, 
         // SPDX writes NOASSERTION where the version is not known.
         let version = non_empty(p.version_info).filter(|v| v != "NOASSERTION" && v != "NONE");
         let parts = parts.get(&p.spdx_id).copied().unwrap_or(0);
-        let c = Component { key: p.spdx_id, kind: None, name: p.name, version, purl, cpe, location, parts };
+        let c =
+            Component { key: p.spdx_id, kind: None, name: p.name, version, purl, cpe, location, source: None, parts };
         if described.contains(&c.key) { subject.push(c) } else { components.push(c) }
     }
     // Files and snippets may be related too; only packages are checked.
@@ -427,6 +503,7 @@ fn spdx(path: String, sha256: String, value: serde_json::Value) -> Result<Sbom, 
         sha256,
         format: Format::Spdx,
         spec_version: spec,
+        serial: None,
         subject,
         components,
         dependencies,

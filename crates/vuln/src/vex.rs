@@ -40,11 +40,19 @@ impl VexStatus {
 /// Which product a statement is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Product {
-    /// A CycloneDX `bom-ref` (the part after `#` of a BOM-Link).
+    /// A CycloneDX `bom-ref`: from a BOM-Link, or plain in the SBOM's own
+    /// statements.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// The SBOM a BOM-Link names (`urn:uuid:…`): it must be this SBOM's
+    /// `serialNumber`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
+    /// A CSAF product ID, shown in reports.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,6 +69,9 @@ pub struct Statement {
     pub justification: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// From the SBOM's own `vulnerabilities`, where a plain `bom-ref` is
+    /// unambiguous.
+    pub embedded: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,7 +131,7 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<VexDocument, VexError> {
             });
         }
         let vulns = value.get("vulnerabilities").cloned().unwrap_or(serde_json::Value::Array(Vec::new()));
-        let (statements, warnings) = cyclonedx(&path, vulns)?;
+        let (statements, warnings) = cyclonedx(&path, vulns, false)?;
         return Ok(VexDocument { source: path, sha256, format: "cyclonedx", statements, warnings });
     }
     if let Some(document) = value.get("document") {
@@ -150,7 +161,7 @@ pub fn parse(source: &str, bytes: &[u8]) -> Result<VexDocument, VexError> {
 
 /// The statements of an SBOM's own `vulnerabilities` (embedded VEX).
 pub fn embedded(source: &str, sha256: &str, vulnerabilities: serde_json::Value) -> Result<VexDocument, VexError> {
-    let (statements, warnings) = cyclonedx(source, vulnerabilities)?;
+    let (statements, warnings) = cyclonedx(source, vulnerabilities, true)?;
     Ok(VexDocument { source: source.into(), sha256: sha256.into(), format: "cyclonedx", statements, warnings })
 }
 
@@ -195,17 +206,24 @@ struct CdxAffects {
     reference: String,
 }
 
+/// A CycloneDX `affects[].ref`: a BOM-Link
+/// (`urn:cdx:<serial>/<version>#<bom-ref>`), a package URL, or a plain
+/// `bom-ref`.
 fn product_of(reference: &str) -> Product {
-    // BOM-Link: urn:cdx:<serial>/<version>#<bom-ref>
-    let r = reference.rsplit_once('#').map_or(reference, |(_, r)| r);
-    if r.starts_with("pkg:") {
-        Product { reference: Some(r.to_string()), purl: Some(r.to_string()) }
-    } else {
-        Product { reference: Some(r.to_string()), purl: None }
+    let none = Product { reference: None, serial: None, purl: None, product_id: None };
+    if let Some(link) = reference.strip_prefix("urn:cdx:") {
+        let (bom, r) = link.split_once('#').unwrap_or((link, ""));
+        let serial = bom.split('/').next().filter(|s| !s.is_empty()).map(|s| format!("urn:uuid:{s}"));
+        let purl = r.starts_with("pkg:").then(|| r.to_string());
+        return Product { reference: Some(r.to_string()).filter(|r| !r.is_empty()), serial, purl, ..none };
     }
+    if reference.starts_with("pkg:") {
+        return Product { purl: Some(reference.to_string()), ..none };
+    }
+    Product { reference: Some(reference.to_string()), ..none }
 }
 
-fn cyclonedx(path: &str, vulns: serde_json::Value) -> Result<(Vec<Statement>, Vec<String>), VexError> {
+fn cyclonedx(path: &str, vulns: serde_json::Value, embedded: bool) -> Result<(Vec<Statement>, Vec<String>), VexError> {
     let vulns: Vec<CdxVulnerability> = shape(path, "vulnerabilities", vulns)?;
     let mut statements = Vec::new();
     let mut warnings = Vec::new();
@@ -237,6 +255,15 @@ fn cyclonedx(path: &str, vulns: serde_json::Value) -> Result<(Vec<Statement>, Ve
             warnings.push(format!("{location} ({id}): no affects; it names no product, so it is not used"));
             continue;
         }
+        let products: Vec<Product> = v.affects.iter().map(|a| product_of(&a.reference)).collect();
+        if !embedded {
+            for p in products.iter().filter(|p| p.serial.is_none() && p.purl.is_none()) {
+                warnings.push(format!(
+                    "{location} ({id}): affects {:?} is a plain bom-ref, which a separate VEX document cannot tie to an SBOM; it is not used — name the component by a BOM-Link (urn:cdx:<serial>/<version>#<bom-ref>) or a package URL",
+                    p.reference.as_deref().unwrap_or("")
+                ));
+            }
+        }
         let mut ids = vec![id];
         ids.extend(v.references.into_iter().map(|r| r.id));
         let analysis = v.analysis;
@@ -244,13 +271,14 @@ fn cyclonedx(path: &str, vulns: serde_json::Value) -> Result<(Vec<Statement>, Ve
             source: path.to_string(),
             location,
             ids,
-            products: v.affects.iter().map(|a| product_of(&a.reference)).collect(),
+            products,
             status,
             justification: analysis
                 .as_ref()
                 .and_then(|a| a.justification.clone())
                 .or_else(|| (state == "false_positive").then(|| "false_positive".to_string())),
             detail: analysis.and_then(|a| a.detail),
+            embedded,
         });
     }
     Ok((statements, warnings))
@@ -404,10 +432,16 @@ fn csaf(path: &str, value: serde_json::Value) -> Result<(Vec<Statement>, Vec<Str
                     source: path.to_string(),
                     location,
                     ids: ids.clone(),
-                    products: vec![Product { reference: Some(product_id.clone()), purl }],
+                    products: vec![Product {
+                        reference: None,
+                        serial: None,
+                        purl,
+                        product_id: Some(product_id.clone()),
+                    }],
                     status,
                     justification,
                     detail,
+                    embedded: false,
                 });
             }
         }

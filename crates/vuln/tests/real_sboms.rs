@@ -31,7 +31,13 @@ fn affected(r: &Report) -> Vec<(&str, &str)> {
 fn syft_alpine_image() {
     let r = run("guac-data__syft-cyclonedx-docker.io-library-alpine.latest.json");
     // musl 1.2.3-r0 on Alpine 3.16; the fix there is 1.2.3-r4 (apk ordering).
-    assert_eq!(affected(&r), [("ALPINE-CVE-2025-26519", "musl")], "{}", r.text());
+    // musl-utils is built from musl (syft's `upstream=musl`): affected too.
+    assert_eq!(
+        affected(&r),
+        [("ALPINE-CVE-2025-26519", "musl-utils"), ("ALPINE-CVE-2025-26519", "musl")],
+        "{}",
+        r.text()
+    );
     assert_eq!(r.findings[0].matched[0].why.explanation, "1.2.3-r0 ≥ introduced 0.9.13, < fixed 1.2.3-r4");
     assert_eq!(r.findings[0].matched[0].why.ecosystem, "Alpine:v3.16");
     // 14 packages checked; the operating-system component is not material.

@@ -187,10 +187,10 @@ fn under_investigation_keeps_it_open() {
         "triage.json",
         br#"{"bomFormat": "CycloneDX", "specVersion": "1.6", "vulnerabilities": [
             {"id": "CVE-2014-9390", "analysis": {"state": "in_triage"}, "affects": [{"ref": "pkg:pypi/mercurial@3.1"}]},
-            {"id": "CVE-2020-26160", "analysis": {"state": "not_affected", "justification": "code_not_present"}, "affects": [{"ref": "go-jwt"}]},
-            {"id": "DLA-3008-1", "analysis": {"state": "resolved"}, "affects": [{"ref": "deb-libssl"}]},
-            {"id": "ALPINE-CVE-2025-26519", "analysis": {"state": "false_positive"}, "affects": [{"ref": "apk-musl"}]},
-            {"id": "CVE-2000-0001", "affects": [{"ref": "go-jwt"}]}
+            {"id": "CVE-2020-26160", "analysis": {"state": "not_affected", "justification": "code_not_present"}, "affects": [{"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#go-jwt"}]},
+            {"id": "DLA-3008-1", "analysis": {"state": "resolved"}, "affects": [{"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#deb-libssl"}]},
+            {"id": "ALPINE-CVE-2025-26519", "analysis": {"state": "false_positive"}, "affects": [{"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#apk-musl"}]},
+            {"id": "CVE-2000-0001", "affects": [{"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#go-jwt"}]}
         ]}"#,
     )
     .unwrap();

@@ -358,7 +358,7 @@ fn evaluate(record: &Record, entry: usize, t: &Target) -> Option<Outcome> {
         }
         return Some(Outcome::Affected { why: vec![why("versions", Vec::new(), scheme, explanation)] });
     }
-    if affected.ranges.is_empty() {
+    if affected.ranges.is_empty() && affected.versions.is_empty() {
         unknown.push("the record names the package but gives neither ranges nor versions".into());
     }
     if git_only && affected.ranges.iter().any(|r| r.kind == "GIT") {

@@ -165,6 +165,14 @@ fn nothing_hides_a_component() {
     let r = run(&[bare], &cdx(r#"{"name": "requests", "version": "2.30.0", "purl": "pkg:pypi/requests@2.30.0"}"#), &[]);
     assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.text());
     assert!(r.unknown[0].reason.contains("neither ranges nor versions"));
+    // A versions list alone decides: listed is affected, unlisted is not.
+    let listed = r#"{"id": "MAL-Y", "modified": "2024-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "PyPI", "name": "requests"}, "versions": ["2.29.0"]}]}"#;
+    let r =
+        run(&[listed], &cdx(r#"{"name": "requests", "version": "2.30.0", "purl": "pkg:pypi/requests@2.30.0"}"#), &[]);
+    assert_eq!(r.verdict, Verdict::Conforms, "{}", r.text());
+    let r =
+        run(&[listed], &cdx(r#"{"name": "requests", "version": "2.29.0", "purl": "pkg:pypi/requests@2.29.0"}"#), &[]);
+    assert_eq!(r.verdict, Verdict::DoesNotConform, "{}", r.text());
     // The SBOM's own statements that cannot be read are a warning.
     let s = sbom::parse(
         "sbom.json",

@@ -10,6 +10,7 @@
 //! No network and no storage: inputs are bytes, outputs are values.
 
 mod check;
+pub mod evaluate;
 mod model;
 mod parse;
 mod template;

@@ -41,6 +41,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Map(m) => map(&catalogs, m),
         Command::Vuln(a) => vuln(a),
         Command::Keygen { out } => keygen(&out),
+        Command::Evaluate(a) => crate::evaluate_cmd::evaluate(a),
         Command::Evidence(c) => evidence(c),
         other => online(catalogs, other),
     }
@@ -192,6 +193,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
             | Command::Map(_)
             | Command::Vuln(_)
             | Command::Keygen { .. }
+            | Command::Evaluate(_)
             | Command::Evidence(_) => Ok(ExitCode::from(2)),
         }
     })

@@ -7,6 +7,7 @@
 
 mod commands;
 mod config;
+mod evaluate_cmd;
 mod registry_cmds;
 mod scan_cmd;
 
@@ -56,6 +57,16 @@ enum Command {
     /// ecosystem is not covered, an advisory could not be evaluated: listed,
     /// never called clean); 2 unreadable input.
     Vuln(VulnArgs),
+    /// Evaluate a product: merge the device checks and the known-vulnerability
+    /// check into the vendor's checklist, keep the evidence in a signed
+    /// bundle, and write the completed checklist.
+    ///
+    /// Writes DIR/checklist.toml (completed), DIR/evaluation.json (how each
+    /// criterion was decided, contradictions) and DIR/evidence/ (the signed
+    /// bundle). Exit codes: 0 every applicable criterion conforms; 1 a
+    /// criterion does not conform or the vendor's answers contradict the
+    /// device; 3 a criterion is inconclusive; 2 unreadable input.
+    Evaluate(EvaluateArgs),
     /// Make an evaluator's Ed25519 key pair for signing evidence bundles:
     /// FILE (PKCS#8 PEM, readable by you only) and FILE.pub (share it).
     Keygen {
@@ -326,6 +337,38 @@ struct CheckArgs {
     /// Encoding of the input; defaults to the file extension, else sniffed.
     #[arg(long, value_enum)]
     format: Option<FileFormat>,
+}
+
+#[derive(Debug, Args)]
+struct EvaluateArgs {
+    /// The vendor's checklist with its document-review answers (TOML or JSON).
+    #[arg(long, value_name = "FILE")]
+    checklist: PathBuf,
+    /// Saved `starmark scan ADDR --json` reports of the device; repeatable
+    /// (e.g. one with `--danger-brute-force-test`).
+    #[arg(long = "scan-results", value_name = "FILE")]
+    scan_results: Vec<PathBuf>,
+    /// The product's SBOM, matched against --advisories (CycloneDX or SPDX JSON).
+    #[arg(long, value_name = "FILE", requires = "advisories")]
+    sbom: Option<PathBuf>,
+    /// OSV advisories: a directory or OSV's all.zip.
+    #[arg(long, value_name = "PATH", requires = "sbom")]
+    advisories: Option<PathBuf>,
+    /// VEX documents for the SBOM; repeatable.
+    #[arg(long, value_name = "FILE", requires = "sbom")]
+    vex: Vec<PathBuf>,
+    /// Documents the evaluation rests on, kept in the bundle; repeatable.
+    #[arg(long, value_name = "FILE")]
+    document: Vec<PathBuf>,
+    /// The evaluator's private key (`starmark keygen`), signing the bundle.
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The folder to write (must not exist or be empty).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Subcommand)]

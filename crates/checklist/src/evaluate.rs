@@ -1,0 +1,524 @@
+//! Merging what the device showed into the vendor's checklist: each
+//! criterion's verdict from the device-check findings by a documented rule
+//! (`docs/evaluate.md`), the vendor's document answers kept, and every
+//! contradiction between the two named.
+//!
+//! Inputs are the saved reports of `starmark scan --json`
+//! (`starmark-scan/1`) and `starmark vuln --json` (`starmark-vuln/1`), read
+//! here through the few fields the rules need, so this crate depends on
+//! neither the probe nor the matcher.
+//!
+//! The rules:
+//! - **S1.1-13** (device check): `does_not_conform` if the scan found a
+//!   high-severity finding bearing on it (a risky interface such as telnet,
+//!   an undeclared one, UPnP control without authentication) or the
+//!   known-vulnerability check does not conform; `inconclusive` if either
+//!   report is missing, the scan is incomplete or a check on it could not
+//!   finish, or the vulnerability check is inconclusive; else `conforms`.
+//! - **S1.1-04** (device check): only from the brute-force test
+//!   (`starmark scan --danger-brute-force-test`): `does_not_conform` if a
+//!   login surface showed no resistance or accepted a wrong password,
+//!   `inconclusive` if the test did not run or could not finish, `conforms`
+//!   if every surface tested resisted.
+//! - **Every other criterion**: the vendor's answer is kept; a
+//!   high-severity device finding bearing on the criterion makes it
+//!   `does_not_conform` (a contradiction if the vendor said `conforms`); a
+//!   check that could not finish, or a warning-level finding, is noted in
+//!   the item's remarks for the evaluator to account for.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Applicability, Checklist, Evidence, Item, MethodUsed, Verdict};
+
+/// A finding as `starmark scan --json` writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ScanFinding {
+    pub id: String,
+    /// `info`, `warning` or `high`.
+    pub severity: String,
+    #[serde(default)]
+    pub criteria: Vec<String>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// The fields of a `starmark-scan/1` report the rules read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScanInput {
+    pub format: String,
+    pub complete: bool,
+    #[serde(default)]
+    pub findings: Vec<ScanFinding>,
+    /// Present when protocol checks ran; says whether the brute-force test did.
+    #[serde(default)]
+    pub check_settings: Option<serde_json::Value>,
+}
+
+/// A vulnerability finding as `starmark vuln --json` writes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VulnFinding {
+    pub id: String,
+    pub advisory: String,
+    pub status: String,
+}
+
+/// The fields of a `starmark-vuln/1` report the rules read.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VulnInput {
+    pub format: String,
+    pub verdict: Verdict,
+    #[serde(default)]
+    pub reasons: Vec<String>,
+    #[serde(default)]
+    pub findings: Vec<VulnFinding>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{file}: not a {format} report ({message}); give the output of `{command}`")]
+    Shape { file: String, format: &'static str, command: &'static str, message: String },
+}
+
+impl ScanInput {
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<ScanInput, InputError> {
+        let err = |message: String| InputError::Shape {
+            file: file.into(),
+            format: "starmark-scan/1",
+            command: "starmark scan ADDR --json",
+            message,
+        };
+        let s: ScanInput = serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
+        if s.format != "starmark-scan/1" {
+            return Err(err(format!("its format is {:?}", s.format)));
+        }
+        Ok(s)
+    }
+
+    fn brute_force_ran(&self) -> bool {
+        self.check_settings.as_ref().and_then(|c| c.get("brute_force")).is_some_and(|b| !b.is_null())
+            || self
+                .findings
+                .iter()
+                .any(|f| f.id.starts_with("bruteforce/") || f.id.starts_with("inconclusive/brute-force/"))
+    }
+}
+
+impl VulnInput {
+    pub fn parse(file: &str, bytes: &[u8]) -> Result<VulnInput, InputError> {
+        let err = |message: String| InputError::Shape {
+            file: file.into(),
+            format: "starmark-vuln/1",
+            command: "starmark vuln --sbom FILE --advisories PATH --json",
+            message,
+        };
+        let v: VulnInput = serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
+        if v.format != "starmark-vuln/1" {
+            return Err(err(format!("its format is {:?}", v.format)));
+        }
+        Ok(v)
+    }
+}
+
+/// Where the device evidence is kept, for the items' `evidence` entries.
+#[derive(Debug, Clone, Default)]
+pub struct EvidenceFiles {
+    /// Bundle-relative path and SHA-256 of the scan report.
+    pub scan: Option<(String, String)>,
+    pub vuln: Option<(String, String)>,
+}
+
+/// How one criterion was decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemEvaluation {
+    pub id: String,
+    /// The verdict in the completed checklist (`None`: left to the vendor and unanswered).
+    pub verdict: Option<Verdict>,
+    /// What the vendor's checklist said.
+    pub vendor_verdict: Option<Verdict>,
+    /// `device_check` (the rule decided), `document` (the vendor's answer
+    /// kept), or `device_overrides_document`.
+    pub decided_by: &'static str,
+    /// The rule applied, in words.
+    pub basis: String,
+    /// The scan and vulnerability findings the verdict rests on.
+    pub findings: Vec<String>,
+    /// The vendor's answer and the device disagree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contradiction: Option<String>,
+    /// What the evaluator must account for (warnings, unfinished checks).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attention: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    pub format: &'static str,
+    pub items: Vec<ItemEvaluation>,
+    pub contradictions: usize,
+}
+
+fn worst(a: Verdict, b: Verdict) -> Verdict {
+    use Verdict::{Conforms, DoesNotConform, Inconclusive};
+    match (a, b) {
+        (DoesNotConform, _) | (_, DoesNotConform) => DoesNotConform,
+        (Inconclusive, _) | (_, Inconclusive) => Inconclusive,
+        (Conforms, Conforms) => Conforms,
+    }
+}
+
+fn unfinished(f: &ScanFinding) -> bool {
+    f.id.starts_with("inconclusive/") || f.id == "incomplete/scan"
+}
+
+/// The device-check verdict for S1.1-13.
+fn s1_1_13(scan: Option<&ScanInput>, vuln: Option<&VulnInput>) -> (Verdict, String, Vec<String>) {
+    let mut why = Vec::new();
+    let mut findings = Vec::new();
+    let mut verdict = Verdict::Conforms;
+    match scan {
+        None => {
+            verdict = Verdict::Inconclusive;
+            why.push("no scan of the device was given".to_string());
+        }
+        Some(s) => {
+            let bearing: Vec<&ScanFinding> =
+                s.findings.iter().filter(|f| f.criteria.iter().any(|c| c == "S1.1-13")).collect();
+            let high: Vec<&&ScanFinding> = bearing.iter().filter(|f| f.severity == "high" && !unfinished(f)).collect();
+            let open: Vec<&&ScanFinding> = bearing.iter().filter(|f| unfinished(f)).collect();
+            if !high.is_empty() {
+                verdict = Verdict::DoesNotConform;
+                why.push(format!("the scan found {} risky or undeclared interface finding(s)", high.len()));
+                findings.extend(high.iter().map(|f| f.id.clone()));
+            }
+            if !s.complete || !open.is_empty() {
+                verdict = worst(verdict, Verdict::Inconclusive);
+                why.push("the scan is incomplete or a check on an interface could not finish".into());
+                findings.extend(open.iter().map(|f| f.id.clone()));
+            }
+            if high.is_empty() && s.complete && open.is_empty() {
+                why.push(format!(
+                    "the scan completed; {} exposed interface(s), none risky or undeclared",
+                    bearing.len()
+                ));
+                findings.extend(bearing.iter().map(|f| f.id.clone()));
+            }
+        }
+    }
+    match vuln {
+        None => {
+            verdict = worst(verdict, Verdict::Inconclusive);
+            why.push("no known-vulnerability check (SBOM and advisories) was given".into());
+        }
+        Some(v) => {
+            verdict = worst(verdict, v.verdict);
+            why.push(format!("the known-vulnerability check gives {}: {}", v.verdict.id(), v.reasons.join("; ")));
+            findings.extend(v.findings.iter().filter(|f| f.status == "affected").map(|f| f.id.clone()));
+        }
+    }
+    (verdict, why.join("; "), findings)
+}
+
+/// The device-check verdict for S1.1-04, from the brute-force test only.
+fn s1_1_04(scan: Option<&ScanInput>) -> (Verdict, String, Vec<String>) {
+    let Some(s) = scan else {
+        return (Verdict::Inconclusive, "no scan of the device was given".into(), Vec::new());
+    };
+    if !s.brute_force_ran() {
+        return (
+            Verdict::Inconclusive,
+            "the brute-force test did not run (`starmark scan --danger-brute-force-test`); S1.1-04 is decided only by it".into(),
+            Vec::new(),
+        );
+    }
+    let of = |prefix: &str| -> Vec<String> {
+        s.findings.iter().filter(|f| f.id.starts_with(prefix)).map(|f| f.id.clone()).collect()
+    };
+    let failed: Vec<String> = [of("bruteforce/no-resistance"), of("bruteforce/accepts-wrong-password")].concat();
+    let open = of("inconclusive/brute-force/");
+    let resists = of("bruteforce/resists");
+    if !failed.is_empty() {
+        return (Verdict::DoesNotConform, "a login surface did not resist the brute-force test".into(), failed);
+    }
+    if !open.is_empty() || resists.is_empty() {
+        let why = if open.is_empty() {
+            "the brute-force test found no login surface to test"
+        } else {
+            "the brute-force test could not finish on a login surface"
+        };
+        return (Verdict::Inconclusive, why.into(), open);
+    }
+    (Verdict::Conforms, format!("every login surface tested ({}) locked out or slowed down", resists.len()), resists)
+}
+
+/// Evaluates a checklist against the device evidence and returns the
+/// completed checklist with how each item was decided.
+pub fn evaluate(
+    checklist: &Checklist,
+    scan: Option<&ScanInput>,
+    vuln: Option<&VulnInput>,
+    files: &EvidenceFiles,
+) -> (Checklist, Evaluation) {
+    let mut out = checklist.clone();
+    let mut items = Vec::new();
+    for item in &mut out.items {
+        let vendor = item.verdict;
+        let file_evidence = |with_vuln: bool| -> Vec<Evidence> {
+            let mut e = Vec::new();
+            if let Some((path, sha)) = &files.scan {
+                e.push(Evidence {
+                    path: Some(path.clone()),
+                    sha256: Some(sha.clone()),
+                    finding: None,
+                    description: Some("starmark scan report".into()),
+                });
+            }
+            if with_vuln && let Some((path, sha)) = &files.vuln {
+                e.push(Evidence {
+                    path: Some(path.clone()),
+                    sha256: Some(sha.clone()),
+                    finding: None,
+                    description: Some("starmark vuln report".into()),
+                });
+            }
+            e
+        };
+        let device = match item.id.as_str() {
+            "S1.1-13" => Some((s1_1_13(scan, vuln), true)),
+            "S1.1-04" => Some((s1_1_04(scan), false)),
+            _ => None,
+        };
+        if item.applicability == Some(Applicability::NotApplicable) {
+            items.push(ItemEvaluation {
+                id: item.id.clone(),
+                verdict: None,
+                vendor_verdict: vendor,
+                decided_by: "document",
+                basis: "the vendor declares the criterion not applicable".into(),
+                findings: Vec::new(),
+                contradiction: None,
+                attention: Vec::new(),
+            });
+            continue;
+        }
+        if let Some(((verdict, basis, findings), with_vuln)) = device {
+            let contradiction = match (vendor, verdict) {
+                (Some(Verdict::Conforms), Verdict::DoesNotConform) => {
+                    Some(format!("the vendor's checklist says conforms; the device check shows otherwise: {basis}"))
+                }
+                _ => None,
+            };
+            set(item, verdict, MethodUsed::DeviceCheck, &findings, file_evidence(with_vuln));
+            items.push(ItemEvaluation {
+                id: item.id.clone(),
+                verdict: Some(verdict),
+                vendor_verdict: vendor,
+                decided_by: "device_check",
+                basis,
+                findings,
+                contradiction,
+                attention: Vec::new(),
+            });
+            continue;
+        }
+        // Document criteria: the vendor's answer, unless the device shows
+        // it cannot hold.
+        let bearing: Vec<&ScanFinding> =
+            scan.map(|s| s.findings.iter().filter(|f| f.criteria.contains(&item.id)).collect()).unwrap_or_default();
+        let high: Vec<String> =
+            bearing.iter().filter(|f| f.severity == "high" && !unfinished(f)).map(|f| f.id.clone()).collect();
+        let mut attention: Vec<String> = bearing
+            .iter()
+            .filter(|f| f.severity == "warning")
+            .map(|f| format!("{}: {} — account for it in the remarks", f.id, f.title))
+            .collect();
+        attention.extend(
+            bearing
+                .iter()
+                .filter(|f| unfinished(f))
+                .map(|f| format!("{}: a device check bearing on this criterion could not finish", f.id)),
+        );
+        if !high.is_empty() {
+            let basis = format!("the device shows {} high-severity finding(s) bearing on this criterion", high.len());
+            let contradiction = (vendor == Some(Verdict::Conforms))
+                .then(|| format!("the vendor's checklist says conforms; the device shows {}", high.join(", ")));
+            set(item, Verdict::DoesNotConform, MethodUsed::DeviceCheck, &high, file_evidence(false));
+            items.push(ItemEvaluation {
+                id: item.id.clone(),
+                verdict: Some(Verdict::DoesNotConform),
+                vendor_verdict: vendor,
+                decided_by: "device_overrides_document",
+                basis,
+                findings: high,
+                contradiction,
+                attention,
+            });
+        } else {
+            items.push(ItemEvaluation {
+                id: item.id.clone(),
+                verdict: vendor,
+                vendor_verdict: vendor,
+                decided_by: "document",
+                basis: if bearing.is_empty() {
+                    "the vendor's document review; no device finding bears on it".into()
+                } else {
+                    format!(
+                        "the vendor's document review; {} device finding(s) bear on it, none failing it",
+                        bearing.len()
+                    )
+                },
+                findings: bearing.iter().map(|f| f.id.clone()).collect(),
+                contradiction: None,
+                attention,
+            });
+        }
+    }
+    let contradictions = items.iter().filter(|i| i.contradiction.is_some()).count();
+    (out, Evaluation { format: "starmark-evaluation/1", items, contradictions })
+}
+
+/// Sets an item from device evidence: applicable, the verdict, the method
+/// added, the findings and report files as evidence.
+fn set(item: &mut Item, verdict: Verdict, method: MethodUsed, findings: &[String], files: Vec<Evidence>) {
+    item.applicability = Some(Applicability::Applicable);
+    item.verdict = Some(verdict);
+    if !item.method.contains(&method) {
+        item.method.push(method);
+        item.method.sort();
+    }
+    for e in files {
+        if !item.evidence.iter().any(|x| x.path == e.path) {
+            item.evidence.push(e);
+        }
+    }
+    for f in findings {
+        if !item.evidence.iter().any(|x| x.finding.as_deref() == Some(f.as_str())) {
+            item.evidence.push(Evidence { path: None, sha256: None, finding: Some(f.clone()), description: None });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(id: &str, severity: &str, criteria: &[&str]) -> ScanFinding {
+        ScanFinding {
+            id: id.into(),
+            severity: severity.into(),
+            criteria: criteria.iter().map(|c| c.to_string()).collect(),
+            title: id.into(),
+            evidence: String::new(),
+        }
+    }
+
+    fn scan(complete: bool, findings: Vec<ScanFinding>) -> ScanInput {
+        ScanInput { format: "starmark-scan/1".into(), complete, findings, check_settings: None }
+    }
+
+    fn vuln(verdict: Verdict) -> VulnInput {
+        VulnInput { format: "starmark-vuln/1".into(), verdict, reasons: vec!["r".into()], findings: Vec::new() }
+    }
+
+    fn checklist(items: &[(&str, Option<Verdict>, Option<Applicability>)]) -> Checklist {
+        Checklist {
+            items: items
+                .iter()
+                .map(|(id, verdict, applicability)| Item {
+                    id: id.to_string(),
+                    verdict: *verdict,
+                    applicability: *applicability,
+                    ..Item::default()
+                })
+                .collect(),
+            ..Checklist::default()
+        }
+    }
+
+    fn verdict_of(e: &Evaluation, id: &str) -> Option<Verdict> {
+        e.items.iter().find(|i| i.id == id).and_then(|i| i.verdict)
+    }
+
+    #[test]
+    fn s1_1_13_needs_both_checks_and_takes_the_worst() {
+        let c = checklist(&[("S1.1-13", Some(Verdict::Conforms), None)]);
+        let clean = scan(true, vec![finding("exposed/tcp/443", "info", &["S1.1-13"])]);
+        let files = EvidenceFiles::default();
+        let run = |s: Option<&ScanInput>, v: Option<&VulnInput>| verdict_of(&evaluate(&c, s, v, &files).1, "S1.1-13");
+        assert_eq!(run(Some(&clean), Some(&vuln(Verdict::Conforms))), Some(Verdict::Conforms));
+        assert_eq!(run(Some(&clean), None), Some(Verdict::Inconclusive), "no SBOM check");
+        assert_eq!(run(None, Some(&vuln(Verdict::Conforms))), Some(Verdict::Inconclusive), "no scan");
+        assert_eq!(run(Some(&clean), Some(&vuln(Verdict::Inconclusive))), Some(Verdict::Inconclusive));
+        assert_eq!(run(Some(&clean), Some(&vuln(Verdict::DoesNotConform))), Some(Verdict::DoesNotConform));
+        assert_eq!(run(Some(&scan(false, Vec::new())), Some(&vuln(Verdict::Conforms))), Some(Verdict::Inconclusive));
+        let telnet = scan(true, vec![finding("risky/tcp/23", "high", &["S1.1-13", "S1.1-12"])]);
+        assert_eq!(run(Some(&telnet), Some(&vuln(Verdict::Inconclusive))), Some(Verdict::DoesNotConform));
+        let unfinished = scan(true, vec![finding("inconclusive/upnp/tcp/5000", "high", &["S1.1-01", "S1.1-13"])]);
+        assert_eq!(run(Some(&unfinished), Some(&vuln(Verdict::Conforms))), Some(Verdict::Inconclusive), "never a pass");
+    }
+
+    #[test]
+    fn s1_1_04_only_from_the_brute_force_test() {
+        let c = checklist(&[("S1.1-04", Some(Verdict::Conforms), None)]);
+        let files = EvidenceFiles::default();
+        let run = |f: Vec<ScanFinding>| verdict_of(&evaluate(&c, Some(&scan(true, f)), None, &files).1, "S1.1-04");
+        assert_eq!(run(Vec::new()), Some(Verdict::Inconclusive), "not run: the vendor's answer does not count");
+        assert_eq!(run(vec![finding("bruteforce/resists/tcp/22", "info", &["S1.1-04"])]), Some(Verdict::Conforms));
+        assert_eq!(
+            run(vec![
+                finding("bruteforce/resists/tcp/22", "info", &["S1.1-04"]),
+                finding("bruteforce/no-resistance/tcp/21", "high", &["S1.1-04"])
+            ]),
+            Some(Verdict::DoesNotConform)
+        );
+        assert_eq!(
+            run(vec![
+                finding("bruteforce/resists/tcp/22", "info", &["S1.1-04"]),
+                finding("inconclusive/brute-force/tcp/23", "high", &["S1.1-04"])
+            ]),
+            Some(Verdict::Inconclusive)
+        );
+    }
+
+    #[test]
+    fn document_answers_stand_unless_the_device_refutes_them() {
+        let c = checklist(&[
+            ("S1.1-02", Some(Verdict::Conforms), None),
+            ("S1.1-05", Some(Verdict::Conforms), None),
+            ("S1.1-12", Some(Verdict::Conforms), None),
+            ("S1.1-15", None, Some(Applicability::NotApplicable)),
+        ]);
+        let s = scan(
+            true,
+            vec![
+                finding("default-credentials/tcp/23", "high", &["S1.1-02", "S1.1-01"]),
+                finding("mqtt/no-tls/tcp/1883", "warning", &["S1.1-12"]),
+            ],
+        );
+        let (done, e) = evaluate(&c, Some(&s), None, &EvidenceFiles::default());
+        assert_eq!(verdict_of(&e, "S1.1-02"), Some(Verdict::DoesNotConform));
+        let s02 = e.items.iter().find(|i| i.id == "S1.1-02").unwrap();
+        assert!(s02.contradiction.as_deref().unwrap().contains("default-credentials/tcp/23"));
+        assert_eq!(verdict_of(&e, "S1.1-05"), Some(Verdict::Conforms));
+        let s12 = e.items.iter().find(|i| i.id == "S1.1-12").unwrap();
+        assert_eq!((s12.verdict, s12.decided_by), (Some(Verdict::Conforms), "document"));
+        assert!(s12.attention[0].contains("mqtt/no-tls/tcp/1883"));
+        assert_eq!(verdict_of(&e, "S1.1-15"), None);
+        assert_eq!(e.contradictions, 1);
+        // The completed checklist carries the device's verdict and finding.
+        let item = done.items.iter().find(|i| i.id == "S1.1-02").unwrap();
+        assert_eq!(item.verdict, Some(Verdict::DoesNotConform));
+        assert!(item.method.contains(&MethodUsed::DeviceCheck));
+        assert!(item.evidence.iter().any(|x| x.finding.as_deref() == Some("default-credentials/tcp/23")));
+    }
+
+    #[test]
+    fn reports_of_the_wrong_kind_are_refused() {
+        let e = ScanInput::parse("x.json", br#"{"format": "starmark-vuln/1", "complete": true}"#).unwrap_err();
+        assert!(e.to_string().contains("x.json: not a starmark-scan/1 report"), "{e}");
+        assert!(ScanInput::parse("x.json", b"{").is_err());
+        let e = VulnInput::parse("v.json", br#"{"format": "starmark-vuln/1", "verdict": "maybe"}"#).unwrap_err();
+        assert!(e.to_string().contains("v.json"), "{e}");
+    }
+}

@@ -1,0 +1,158 @@
+//! `starmark evaluate`: the vendor's checklist, the device's scan reports
+//! and the known-vulnerability check merged into a completed checklist,
+//! with the evidence kept in a signed bundle.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use sha2::{Digest, Sha256};
+use starmark_checklist::Verdict;
+use starmark_checklist::evaluate::{EvidenceFiles, ScanFinding, ScanInput, VulnInput, evaluate as merge};
+
+use crate::EvaluateArgs;
+
+/// The bundle's folder inside the output folder.
+const BUNDLE: &str = "evidence";
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("{}: cannot be read", path.display()))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into())
+}
+
+/// Several scans of one device are one body of evidence: every finding,
+/// complete only if each was.
+fn combine(scans: &[ScanInput]) -> Option<ScanInput> {
+    let first = scans.first()?;
+    let mut findings: Vec<ScanFinding> = Vec::new();
+    for f in scans.iter().flat_map(|s| &s.findings) {
+        if !findings.iter().any(|x| x.id == f.id) {
+            findings.push(f.clone());
+        }
+    }
+    Some(ScanInput {
+        format: first.format.clone(),
+        complete: scans.iter().all(|s| s.complete),
+        findings,
+        check_settings: scans.iter().find_map(|s| {
+            s.check_settings.as_ref().filter(|c| c.get("brute_force").is_some_and(|b| !b.is_null())).cloned()
+        }),
+    })
+}
+
+pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
+    if a.out.exists() && std::fs::read_dir(&a.out).map(|mut d| d.next().is_some()).unwrap_or(true) {
+        bail!("{}: exists and is not empty; choose a new folder", a.out.display());
+    }
+    let key = starmark_evidence::Key::read(&a.key)?;
+    let checklist_bytes = read(&a.checklist)?;
+    let doc = starmark_checklist::parse(
+        &checklist_bytes,
+        starmark_checklist::Encoding::from_file_name(&file_name(&a.checklist)),
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", a.checklist.display()))?;
+
+    // Everything the bundle will hold: (name in the bundle, role, source).
+    let staging = tempfile::tempdir().context("a temporary folder")?;
+    let mut files: Vec<(String, String, PathBuf)> = Vec::new();
+    let mut evidence = EvidenceFiles::default();
+    let mut scans = Vec::new();
+    for (i, path) in a.scan_results.iter().enumerate() {
+        let bytes = read(path)?;
+        scans.push(ScanInput::parse(&path.display().to_string(), &bytes)?);
+        let name = format!("scan/scan-{}.json", i + 1);
+        if i == 0 {
+            evidence.scan = Some((format!("{BUNDLE}/{name}"), hex(&Sha256::digest(&bytes))));
+        }
+        files.push((name, "scan".into(), path.clone()));
+    }
+    let vuln = match (&a.sbom, &a.advisories) {
+        (Some(sbom_path), Some(advisories)) => {
+            let sbom = starmark_vuln::sbom::load(sbom_path)?;
+            let wanted = starmark_vuln::matching::Wanted::of(&sbom);
+            let db = starmark_vuln::osv::load_filtered(advisories, &|r| wanted.keeps(r))?;
+            let mut vex = Vec::new();
+            for v in &a.vex {
+                vex.push(starmark_vuln::vex::load(v)?);
+                files.push((format!("vex/{}", file_name(v)), "vex".into(), v.clone()));
+            }
+            let report = starmark_vuln::report::assess(&sbom, &db, vex);
+            let json = serde_json::to_vec_pretty(&report)?;
+            let path = staging.path().join("vuln.json");
+            std::fs::write(&path, &json)?;
+            evidence.vuln = Some((format!("{BUNDLE}/vuln/vuln.json"), hex(&Sha256::digest(&json))));
+            files.push(("vuln/vuln.json".into(), "vuln-report".into(), path));
+            files.push((format!("sbom/{}", file_name(sbom_path)), "sbom".into(), sbom_path.clone()));
+            Some(VulnInput::parse("vuln.json", &json)?)
+        }
+        _ => None,
+    };
+    for d in &a.document {
+        files.push((format!("documents/{}", file_name(d)), "document".into(), d.clone()));
+    }
+    files.push((
+        format!("checklist/vendor-{}", file_name(&a.checklist)),
+        "vendor-checklist".into(),
+        a.checklist.clone(),
+    ));
+
+    let scan = combine(&scans);
+    let (completed, evaluation) = merge(&doc.checklist, scan.as_ref(), vuln.as_ref(), &evidence);
+    let completed_toml = toml::to_string_pretty(&completed).context("the completed checklist")?;
+    let evaluation_json = serde_json::to_vec_pretty(&evaluation)?;
+    let c_path = staging.path().join("checklist.toml");
+    std::fs::write(&c_path, &completed_toml)?;
+    let e_path = staging.path().join("evaluation.json");
+    std::fs::write(&e_path, &evaluation_json)?;
+    files.push(("checklist/checklist.toml".into(), "checklist".into(), c_path.clone()));
+    files.push(("evaluation.json".into(), "evaluation".into(), e_path.clone()));
+
+    std::fs::create_dir_all(&a.out).with_context(|| format!("{}: cannot be created", a.out.display()))?;
+    let bundle = starmark_evidence::write(&a.out.join(BUNDLE), &files, &key, jiff::Timestamp::now())?;
+    std::fs::write(a.out.join("checklist.toml"), &completed_toml)?;
+    std::fs::write(a.out.join("evaluation.json"), &evaluation_json)?;
+
+    if a.json {
+        let mut v = serde_json::to_value(&evaluation)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("evidence_manifest_sha256".into(), bundle.manifest_sha256.clone().into());
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        for i in &evaluation.items {
+            let verdict = i.verdict.map_or("unanswered", |v| v.id());
+            println!("{:<8} {:<17} {:<26} {}", i.id, verdict, i.decided_by, i.basis);
+            if let Some(c) = &i.contradiction {
+                println!("         CONTRADICTION: {c}");
+            }
+            for n in &i.attention {
+                println!("         attention: {n}");
+            }
+        }
+        println!(
+            "\n{} contradiction(s). Written: {}/checklist.toml, {}/evaluation.json, {}/{BUNDLE}/ ({} files, manifest SHA-256 {}, signed by key {})",
+            evaluation.contradictions,
+            a.out.display(),
+            a.out.display(),
+            a.out.display(),
+            bundle.manifest.files.len(),
+            bundle.manifest_sha256,
+            bundle.manifest.signer.key_id
+        );
+    }
+    let verdicts: Vec<Verdict> = evaluation.items.iter().filter_map(|i| i.verdict).collect();
+    Ok(if evaluation.contradictions > 0 || verdicts.contains(&Verdict::DoesNotConform) {
+        ExitCode::from(1)
+    } else if verdicts.contains(&Verdict::Inconclusive) {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -236,6 +236,30 @@ pub fn check(c: &Checklist, catalogs: &CatalogSet, today: Date) -> Report {
         );
     }
 
+    if let Some(b) = &c.evidence_bundle {
+        let hex =
+            |h: &str, n: usize| h.len() == n && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let bp = root.key("evidence_bundle");
+        if !hex(&b.manifest_sha256, 64) {
+            cx.error(
+                "evidence-bundle-malformed",
+                bp.key("manifest_sha256"),
+                "manifest_sha256 must be 64 lowercase hexadecimal characters",
+                "copy the digest `starmark evidence verify DIR` prints, or let `starmark evaluate` write it",
+            );
+        }
+        if let Some(k) = &b.key_id
+            && !hex(k, 16)
+        {
+            cx.error(
+                "evidence-bundle-malformed",
+                bp.key("key_id"),
+                "key_id must be 16 lowercase hexadecimal characters",
+                "copy the key ID `starmark evidence verify DIR` prints, or remove it",
+            );
+        }
+    }
+
     let third_party = level_params.is_some_and(|p| p.assessment == Assessment::ThirdPartyCertification);
     if third_party {
         // STAR-3/4: this document is the application form; the accredited

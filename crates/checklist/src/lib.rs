@@ -18,7 +18,7 @@ mod template;
 pub use check::{Problem, Report, Severity, check, forbidden_char};
 pub use model::{
     Applicability, Applicant, Certification, Checklist, Country, CriteriaRef, EvaluationItemAnswer, Evaluator,
-    Evidence, FORMAT, Item, Localized, Manufacturer, MethodUsed, Product, Verdict, json_schema,
+    Evidence, EvidenceBundle, FORMAT, Item, Localized, Manufacturer, MethodUsed, Product, Verdict, json_schema,
 };
 pub use parse::{Document, Encoding, MAX_BYTES, MAX_TEXT_CHARS, ParseError, parse};
 pub use template::{TemplateError, template};

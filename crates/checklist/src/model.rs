@@ -46,6 +46,22 @@ pub struct Checklist {
     /// One entry per criterion of the catalog version.
     #[serde(default)]
     pub items: Vec<Item>,
+    /// The signed evidence bundle the vendor keeps (`starmark evaluate`
+    /// writes it): the registry keeps its digest, never its content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_bundle: Option<EvidenceBundle>,
+}
+
+/// Where the evidence is: the digest of a bundle's signed manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceBundle {
+    /// Lowercase hex SHA-256 of the bundle's `manifest.json`.
+    #[serde(default)]
+    pub manifest_sha256: String,
+    /// The signing key's ID (16 hex digits), as `starmark evidence verify` shows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
 }
 
 /// Mirror of [`Level`] for the JSON Schema.

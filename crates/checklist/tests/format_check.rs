@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
 use jiff::civil::{Date, date};
-use starmark_checklist::{Applicability, Checklist, Encoding, Severity, Verdict, parse, template};
+use starmark_checklist::{Applicability, Checklist, Encoding, EvidenceBundle, Severity, Verdict, parse, template};
 use starmark_criteria::{CatalogSet, Level};
 
 const EXAMPLE: &str = include_str!("../../../examples/star-1-home-camera/checklist.toml");
@@ -208,6 +208,22 @@ fn product_fields_and_disclosure_choices() {
     check(|c| c.applicant.corporate_number = Some("1234567890123".into()), &["corporate-number-invalid"]);
     check(|c| c.requested_validity_months = Some(30), &["validity-out-of-range"]);
     check(|c| c.requested_validity_months = Some(12), &[]);
+    let digest = "4f1651581c13e556ba3e157ac9f47c1e255872d12e69a7ceeca926e085dec1d8".to_string();
+    check(
+        |c| {
+            c.evidence_bundle =
+                Some(EvidenceBundle { manifest_sha256: digest.clone(), key_id: Some("c5743df7afac8848".into()) })
+        },
+        &[],
+    );
+    check(
+        |c| c.evidence_bundle = Some(EvidenceBundle { manifest_sha256: "ABC".into(), key_id: None }),
+        &["evidence-bundle-malformed"],
+    );
+    check(
+        |c| c.evidence_bundle = Some(EvidenceBundle { manifest_sha256: digest.clone(), key_id: Some("k".into()) }),
+        &["evidence-bundle-malformed"],
+    );
     check(|c| c.category = Some("network-camera".into()), &["category-unexpected"]);
 }
 

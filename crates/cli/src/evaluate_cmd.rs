@@ -111,11 +111,19 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
     std::fs::write(&c_path, &completed_toml)?;
     let e_path = staging.path().join("evaluation.json");
     std::fs::write(&e_path, &evaluation_json)?;
-    files.push(("checklist/checklist.toml".into(), "checklist".into(), c_path.clone()));
+    // The completed checklist names the bundle by its manifest's digest, so
+    // it stays outside the bundle; the bundle has it as evaluated.
+    files.push(("checklist/evaluated.toml".into(), "checklist".into(), c_path.clone()));
     files.push(("evaluation.json".into(), "evaluation".into(), e_path.clone()));
 
     std::fs::create_dir_all(&a.out).with_context(|| format!("{}: cannot be created", a.out.display()))?;
     let bundle = starmark_evidence::write(&a.out.join(BUNDLE), &files, &key, jiff::Timestamp::now())?;
+    let mut completed = completed;
+    completed.evidence_bundle = Some(starmark_checklist::EvidenceBundle {
+        manifest_sha256: bundle.manifest_sha256.clone(),
+        key_id: Some(bundle.manifest.signer.key_id.clone()),
+    });
+    let completed_toml = toml::to_string_pretty(&completed).context("the completed checklist")?;
     std::fs::write(a.out.join("checklist.toml"), &completed_toml)?;
     std::fs::write(a.out.join("evaluation.json"), &evaluation_json)?;
 

@@ -120,6 +120,12 @@ fn the_hardened_device_conforms_on_s1_1_13() {
     let completed = std::fs::read_to_string(tmp.path().join("out/checklist.toml")).unwrap();
     assert!(completed.contains("evidence/scan/scan-1.json"), "{completed}");
     assert!(completed.contains("finding = \"exposed/tcp/22\""), "{completed}");
+    // …and names the bundle by its manifest's digest, which the registry keeps.
+    let digest = v["evidence_manifest_sha256"].as_str().unwrap();
+    assert!(completed.contains(&format!("manifest_sha256 = \"{digest}\"")), "{completed}");
+    let check = starmark(&["checklist", "check", tmp.path().join("out/checklist.toml").to_str().unwrap(), "--json"]);
+    let report: Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert!(!report.to_string().contains("evidence-bundle"), "{report:#}");
 }
 
 #[test]

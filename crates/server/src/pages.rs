@@ -46,6 +46,7 @@ pub(crate) struct Strings {
     applicability: &'static str,
     verdict: &'static str,
     method: &'static str,
+    evidence_held: &'static str,
     security_info: &'static str,
     vulnerabilities: &'static str,
     vulnerability_contact: &'static str,
@@ -105,6 +106,7 @@ const JA: Strings = Strings {
     applicability: "適用",
     verdict: "結果",
     method: "評価方法",
+    evidence_held: "評価の証拠は申請者が保管しています（署名付きの証拠一式。当登録簿は内容ではなく、そのマニフェストの SHA-256 のみを保持）",
     security_info: "セキュリティ情報",
     vulnerabilities: "脆弱性情報",
     vulnerability_contact: "脆弱性の報告先",
@@ -164,6 +166,7 @@ const EN: Strings = Strings {
     applicability: "Applicability",
     verdict: "Result",
     method: "Method",
+    evidence_held: "The vendor keeps the evaluation evidence (a signed bundle; this registry holds only the SHA-256 of its manifest, never its content)",
     security_info: "Security information",
     vulnerabilities: "Vulnerability information",
     vulnerability_contact: "Where to report vulnerabilities",
@@ -242,6 +245,8 @@ pub(crate) struct LabelPage<'a> {
     inquiry_contact: String,
     certifications: Vec<String>,
     report: String,
+    /// The evidence bundle's manifest digest and key ID, when the checklist names one.
+    evidence: String,
     results: Vec<ResultRow>,
     vulnerabilities: String,
     vulnerability_contact: String,
@@ -405,6 +410,16 @@ fn build<'a>(
     let criteria = catalog
         .map(|c| format!("{} ({} {})", c.catalog.title.get(lang), c.id(), c.version()))
         .unwrap_or_else(|| format!("{} {}", l.criteria.catalog, l.criteria.version));
+    let evidence = checklist
+        .and_then(|c| c.get("evidence_bundle"))
+        .and_then(|b| {
+            let digest = b.get("manifest_sha256")?.as_str()?;
+            Some(match b.get("key_id").and_then(|k| k.as_str()) {
+                Some(k) => format!("SHA-256 {digest} (key {k})"),
+                None => format!("SHA-256 {digest}"),
+            })
+        })
+        .unwrap_or_default();
     let results = checklist
         .and_then(|c| c.get("items"))
         .and_then(|i| i.as_array())
@@ -547,6 +562,7 @@ fn build<'a>(
         inquiry_contact: p.inquiry_contact.clone(),
         certifications: p.other_certifications.iter().map(|(s, n)| format!("{s}: {n}")).collect(),
         report,
+        evidence,
         results,
         vulnerabilities: loc(&l.security.vulnerabilities, lang),
         vulnerability_contact: l.security.vulnerability_contact.clone(),

@@ -871,6 +871,35 @@ async fn grant_variant(srv: &Server, models: &str, extra_top: &str) -> String {
     l["id"].as_str().unwrap().to_string()
 }
 
+/// The product page says the vendor keeps the evidence, by its bundle's
+/// digest, never more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_product_page_names_the_evidence_bundle() {
+    let srv = start(sqlite().await).await;
+    let digest = "4f1651581c13e556ba3e157ac9f47c1e255872d12e69a7ceeca926e085dec1d8";
+    let lid = grant_variant(
+        &srv,
+        "\"EV-1\"",
+        &format!("evidence_bundle = {{ manifest_sha256 = \"{digest}\", key_id = \"c5743df7afac8848\" }}"),
+    )
+    .await;
+    let (_, ja, _) = page(&srv, &format!("/labels/{lid}")).await;
+    assert!(ja.contains("評価の証拠は申請者が保管しています"), "{ja}");
+    assert!(ja.contains(&format!("SHA-256 {digest} (key c5743df7afac8848)")), "{ja}");
+    let (_, en, _) = page(&srv, &format!("/labels/{lid}?lang=en")).await;
+    assert!(en.contains("The vendor keeps the evaluation evidence"), "{en}");
+    // A label without a bundle says nothing about one.
+    let plain = grant_variant(&srv, "\"EV-2\"", "").await;
+    let (_, en, _) = page(&srv, &format!("/labels/{plain}?lang=en")).await;
+    assert!(!en.contains("evaluation evidence"));
+    // A malformed digest is refused by the format check, naming the field.
+    let body =
+        EXAMPLE_CHECKLIST.replacen("[criteria]", "evidence_bundle = { manifest_sha256 = \"nope\" }\n[criteria]", 1);
+    let (_, app) = srv.submit(&srv.vendor, &body).await;
+    assert_eq!(app["status"], "returned", "{app}");
+    assert!(app["problems"].to_string().contains("evidence-bundle-malformed"), "{app}");
+}
+
 /// A buyer's list against the levels the policy requires by system importance.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn procurement_check_api_and_page() {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use sha2::{Digest, Sha256};
 use starmark_checklist::Verdict;
 use starmark_checklist::evaluate::{EvidenceFiles, ScanFinding, ScanInput, VulnInput, evaluate as merge};
 
@@ -14,10 +13,6 @@ use crate::EvaluateArgs;
 
 /// The bundle's folder inside the output folder.
 const BUNDLE: &str = "evidence";
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
 
 fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("{}: cannot be read", path.display()))
@@ -69,7 +64,7 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
         scans.push(ScanInput::parse(&path.display().to_string(), &bytes)?);
         let name = format!("scan/scan-{}.json", i + 1);
         if i == 0 {
-            evidence.scan = Some((format!("{BUNDLE}/{name}"), hex(&Sha256::digest(&bytes))));
+            evidence.scan = Some((format!("{BUNDLE}/{name}"), starmark_evidence::sha256_hex(&bytes)));
         }
         files.push((name, "scan".into(), path.clone()));
     }
@@ -87,7 +82,7 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
             let json = serde_json::to_vec_pretty(&report)?;
             let path = staging.path().join("vuln.json");
             std::fs::write(&path, &json)?;
-            evidence.vuln = Some((format!("{BUNDLE}/vuln/vuln.json"), hex(&Sha256::digest(&json))));
+            evidence.vuln = Some((format!("{BUNDLE}/vuln/vuln.json"), starmark_evidence::sha256_hex(&json)));
             files.push(("vuln/vuln.json".into(), "vuln-report".into(), path));
             files.push((format!("sbom/{}", file_name(sbom_path)), "sbom".into(), sbom_path.clone()));
             Some(VulnInput::parse("vuln.json", &json)?)

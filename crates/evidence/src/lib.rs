@@ -67,6 +67,11 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Lowercase hex SHA-256 of bytes, as manifests and checklists write digests.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// An evaluator's key pair.
 #[derive(Debug)]
 pub struct Key {

@@ -139,9 +139,10 @@ pub struct Identity {
 pub struct Database {
     /// The records kept (all, or those a filter wanted; see [`load_filtered`]).
     pub records: Vec<Record>,
-    /// Every ecosystem any record read names, whole (`Debian:12`) and
-    /// base (`Debian`), and `GIT` when a record has a GIT range: what the
-    /// advisories *cover*, so that their silence can mean "not affected".
+    /// Every ecosystem any record read names, whole (`Debian:12`) and base
+    /// (`Debian`): what the advisories *cover*, so that their silence can
+    /// mean "not affected". (GIT-range records cover only the repositories
+    /// they name; `matching` indexes those.)
     pub ecosystems: BTreeSet<String>,
     pub identity: Identity,
     pub warnings: Vec<Warning>,
@@ -304,9 +305,6 @@ impl<'k> Builder<'k> {
                     self.ecosystems.insert(base.to_string());
                     self.ecosystems.insert(p.ecosystem.clone());
                 }
-            }
-            if a.ranges.iter().any(|r| r.kind == "GIT" && r.repo.is_some()) && !self.ecosystems.contains("GIT") {
-                self.ecosystems.insert("GIT".into());
             }
         }
         self.seen.insert(record.id.clone(), rel.to_string());

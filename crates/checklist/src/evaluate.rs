@@ -54,6 +54,10 @@ pub struct ScanInput {
     /// Present when protocol checks ran; says whether the brute-force test did.
     #[serde(default)]
     pub check_settings: Option<serde_json::Value>,
+    /// Exposed ports whose service the scan could not identify
+    /// (`tcp/8000`, `udp/5000`), read from the report's port lists.
+    #[serde(skip)]
+    pub unidentified: Vec<String>,
 }
 
 /// A vulnerability finding as `starmark vuln --json` writes it.
@@ -89,9 +93,22 @@ impl ScanInput {
             command: "starmark scan ADDR --json",
             message,
         };
-        let s: ScanInput = serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
+        let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| err(e.to_string()))?;
+        let mut s = ScanInput::deserialize(&raw).map_err(|e| err(e.to_string()))?;
         if s.format != "starmark-scan/1" {
             return Err(err(format!("its format is {:?}", s.format)));
+        }
+        let port = |p: &serde_json::Value| p.get("port").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let list = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+        for p in list(raw.pointer("/tcp/open")) {
+            if p.pointer("/service/name").and_then(serde_json::Value::as_str).is_none_or(|n| n == "unknown") {
+                s.unidentified.push(format!("tcp/{}", port(&p)));
+            }
+        }
+        for p in list(raw.pointer("/udp/ports")) {
+            if p.get("state").and_then(serde_json::Value::as_str) == Some("open_unrecognised") {
+                s.unidentified.push(format!("udp/{}", port(&p)));
+            }
         }
         Ok(s)
     }
@@ -220,13 +237,23 @@ fn s1_1_13(scan: Option<&ScanInput>, vuln: Option<&VulnInput>) -> (Verdict, Stri
     (verdict, why.join("; "), findings)
 }
 
+/// What the brute-force test says about S1.1-04.
+enum BruteForce {
+    /// The test decides: verdict, basis, findings.
+    Decided(Verdict, String, Vec<String>),
+    /// A complete scan found no interface that takes a password, every
+    /// exposed service identified: nothing to guess at, so the test cannot
+    /// decide and the vendor's account of its logins stands.
+    NoPasswordLogin(String, Vec<String>),
+}
+
 /// The device-check verdict for S1.1-04, from the brute-force test only.
-fn s1_1_04(scan: Option<&ScanInput>) -> (Verdict, String, Vec<String>) {
+fn s1_1_04(scan: Option<&ScanInput>) -> BruteForce {
     let Some(s) = scan else {
-        return (Verdict::Inconclusive, "no scan of the device was given".into(), Vec::new());
+        return BruteForce::Decided(Verdict::Inconclusive, "no scan of the device was given".into(), Vec::new());
     };
     if !s.brute_force_ran() {
-        return (
+        return BruteForce::Decided(
             Verdict::Inconclusive,
             "the brute-force test did not run (`starmark scan --danger-brute-force-test`); S1.1-04 is decided only by it".into(),
             Vec::new(),
@@ -239,17 +266,50 @@ fn s1_1_04(scan: Option<&ScanInput>) -> (Verdict, String, Vec<String>) {
     let open = of("inconclusive/brute-force/");
     let resists = of("bruteforce/resists");
     if !failed.is_empty() {
-        return (Verdict::DoesNotConform, "a login surface did not resist the brute-force test".into(), failed);
+        return BruteForce::Decided(
+            Verdict::DoesNotConform,
+            "a login surface did not resist the brute-force test".into(),
+            failed,
+        );
     }
-    if !open.is_empty() || resists.is_empty() {
-        let why = if open.is_empty() {
-            "the brute-force test found no login surface to test"
-        } else {
-            "the brute-force test could not finish on a login surface"
-        };
-        return (Verdict::Inconclusive, why.into(), open);
+    if !open.is_empty() {
+        return BruteForce::Decided(
+            Verdict::Inconclusive,
+            "the brute-force test could not finish on a login surface".into(),
+            open,
+        );
     }
-    (Verdict::Conforms, format!("every login surface tested ({}) locked out or slowed down", resists.len()), resists)
+    if !resists.is_empty() {
+        let basis = format!("every login surface tested ({}) locked out or slowed down", resists.len());
+        return BruteForce::Decided(Verdict::Conforms, basis, resists);
+    }
+    // No surface was tested. That settles nothing unless the scan saw the
+    // whole device and knew every service on it.
+    let unfinished: Vec<String> = s.findings.iter().filter(|f| unfinished(f)).map(|f| f.id.clone()).collect();
+    if !s.complete || !unfinished.is_empty() || !s.unidentified.is_empty() {
+        let mut why = vec!["the brute-force test found no login surface to test".to_string()];
+        if !s.complete || !unfinished.is_empty() {
+            why.push("but the scan is incomplete or a check could not finish, so one may have been missed".into());
+        }
+        if !s.unidentified.is_empty() {
+            why.push(format!(
+                "but the service on {} could not be identified, so a login there was not tested",
+                s.unidentified.join(", ")
+            ));
+        }
+        return BruteForce::Decided(Verdict::Inconclusive, why.join(", "), unfinished);
+    }
+    let exposed: Vec<String> =
+        s.findings.iter().filter(|f| f.id.starts_with("exposed/")).map(|f| f.id.clone()).collect();
+    BruteForce::NoPasswordLogin(
+        format!(
+            "the brute-force test ran on a complete scan and found no interface that takes a password \
+             ({} exposed, every service identified); nothing could be guessed at, so the vendor's account of \
+             how users log in stands",
+            exposed.len()
+        ),
+        exposed,
+    )
 }
 
 /// Evaluates a checklist against the device evidence and returns the
@@ -263,6 +323,7 @@ pub fn evaluate(
     let mut out = checklist.clone();
     let mut items = Vec::new();
     for item in &mut out.items {
+        let mut no_password_login = None;
         let vendor = item.verdict;
         let file_evidence = |with_vuln: bool| -> Vec<Evidence> {
             let mut e = Vec::new();
@@ -286,7 +347,13 @@ pub fn evaluate(
         };
         let device = match item.id.as_str() {
             "S1.1-13" => Some((s1_1_13(scan, vuln), true)),
-            "S1.1-04" => Some((s1_1_04(scan), false)),
+            "S1.1-04" => match s1_1_04(scan) {
+                BruteForce::Decided(verdict, basis, findings) => Some(((verdict, basis, findings), false)),
+                BruteForce::NoPasswordLogin(basis, findings) => {
+                    no_password_login = Some((basis, findings));
+                    None
+                }
+            },
             _ => None,
         };
         if item.applicability == Some(Applicability::NotApplicable) {
@@ -319,6 +386,33 @@ pub fn evaluate(
                 findings,
                 contradiction,
                 attention: Vec::new(),
+            });
+            continue;
+        }
+        if let Some((basis, findings)) = no_password_login {
+            // The device check stands behind the vendor's answer without
+            // deciding it: the method and the scan are recorded, the verdict
+            // is the vendor's.
+            if let Some(v) = vendor {
+                set(item, v, MethodUsed::DeviceCheck, &findings, file_evidence(false));
+                if !item.method.contains(&MethodUsed::Document) {
+                    item.method.push(MethodUsed::Document);
+                    item.method.sort();
+                }
+            }
+            items.push(ItemEvaluation {
+                id: item.id.clone(),
+                verdict: vendor,
+                vendor_verdict: vendor,
+                decided_by: "document",
+                basis,
+                findings,
+                contradiction: None,
+                attention: vec![
+                    "say in the remarks how users authenticate (e.g. SSH keys only, pairing through the app) and \
+                     why no password can be guessed over the network"
+                        .into(),
+                ],
             });
             continue;
         }
@@ -414,7 +508,19 @@ mod tests {
     }
 
     fn scan(complete: bool, findings: Vec<ScanFinding>) -> ScanInput {
-        ScanInput { format: "starmark-scan/1".into(), complete, findings, check_settings: None }
+        ScanInput {
+            format: "starmark-scan/1".into(),
+            complete,
+            findings,
+            check_settings: None,
+            unidentified: Vec::new(),
+        }
+    }
+
+    /// A scan whose settings say the brute-force test ran.
+    fn brute_forced(complete: bool, findings: Vec<ScanFinding>) -> ScanInput {
+        let check_settings = Some(serde_json::json!({"brute_force": {"attempts": 10, "pace": 1000}}));
+        ScanInput { check_settings, ..scan(complete, findings) }
     }
 
     fn vuln(verdict: Verdict) -> VulnInput {
@@ -479,6 +585,53 @@ mod tests {
             ]),
             Some(Verdict::Inconclusive)
         );
+    }
+
+    #[test]
+    fn s1_1_04_with_no_password_login_anywhere_keeps_the_vendors_answer() {
+        let exposed =
+            || vec![finding("exposed/tcp/22", "info", &["S1.1-13"]), finding("exposed/tcp/443", "info", &["S1.1-13"])];
+        let files = EvidenceFiles { scan: Some(("evidence/scan/scan-1.json".into(), "ab".repeat(32))), vuln: None };
+        let run = |vendor: Option<Verdict>, s: &ScanInput| {
+            let c = checklist(&[("S1.1-04", vendor, None)]);
+            let (done, e) = evaluate(&c, Some(s), None, &files);
+            (done.items[0].clone(), e.items[0].clone())
+        };
+        let (item, e) = run(Some(Verdict::Conforms), &brute_forced(true, exposed()));
+        assert_eq!((e.verdict, e.decided_by), (Some(Verdict::Conforms), "document"));
+        assert!(e.basis.contains("no interface that takes a password"), "{}", e.basis);
+        assert_eq!(e.findings, ["exposed/tcp/22", "exposed/tcp/443"]);
+        assert!(e.attention[0].contains("remarks"));
+        assert_eq!(item.method, [MethodUsed::Document, MethodUsed::DeviceCheck]);
+        assert!(item.evidence.iter().any(|x| x.path.as_deref() == Some("evidence/scan/scan-1.json")));
+        // The device check does not answer for the vendor.
+        let (item, e) = run(None, &brute_forced(true, exposed()));
+        assert_eq!((e.verdict, item.verdict), (None, None));
+        let (_, e) = run(Some(Verdict::DoesNotConform), &brute_forced(true, exposed()));
+        assert_eq!(e.verdict, Some(Verdict::DoesNotConform));
+        // A service the scan could not name may be a login: never a pass.
+        let unknown = ScanInput { unidentified: vec!["tcp/8000".into()], ..brute_forced(true, exposed()) };
+        let (_, e) = run(Some(Verdict::Conforms), &unknown);
+        assert_eq!((e.verdict, e.decided_by), (Some(Verdict::Inconclusive), "device_check"));
+        assert!(e.basis.contains("tcp/8000"), "{}", e.basis);
+        let (_, e) = run(Some(Verdict::Conforms), &brute_forced(false, exposed()));
+        assert_eq!(e.verdict, Some(Verdict::Inconclusive), "incomplete scan");
+        let mut stuck = exposed();
+        stuck.push(finding("inconclusive/http/tcp/443", "high", &["S1.1-01"]));
+        let (_, e) = run(Some(Verdict::Conforms), &brute_forced(true, stuck));
+        assert_eq!(e.verdict, Some(Verdict::Inconclusive), "a check that could not finish");
+        // Without the test there is nothing to stand behind the answer.
+        let (_, e) = run(Some(Verdict::Conforms), &scan(true, exposed()));
+        assert_eq!(e.verdict, Some(Verdict::Inconclusive));
+    }
+
+    #[test]
+    fn the_scan_report_names_ports_whose_service_is_unknown() {
+        let json = br#"{"format": "starmark-scan/1", "complete": true, "findings": [],
+            "tcp": {"open": [{"port": 22, "service": {"name": "ssh"}}, {"port": 8000}, {"port": 81, "service": {"name": "unknown"}}]},
+            "udp": {"ports": [{"port": 53, "state": "closed"}, {"port": 5000, "state": "open_unrecognised", "reply_bytes": 3}]}}"#;
+        let s = ScanInput::parse("s.json", json).unwrap();
+        assert_eq!(s.unidentified, ["tcp/8000", "tcp/81", "udp/5000"]);
     }
 
     #[test]

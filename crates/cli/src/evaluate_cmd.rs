@@ -39,7 +39,43 @@ fn combine(scans: &[ScanInput]) -> Option<ScanInput> {
         check_settings: scans.iter().find_map(|s| {
             s.check_settings.as_ref().filter(|c| c.get("brute_force").is_some_and(|b| !b.is_null())).cloned()
         }),
+        // A port one scan could not name counts only if no other scan named it.
+        unidentified: scans
+            .iter()
+            .flat_map(|s| &s.unidentified)
+            .filter(|p| {
+                scans
+                    .iter()
+                    .all(|s| s.unidentified.contains(p) || !s.findings.iter().any(|f| f.id == format!("exposed/{p}")))
+            })
+            .fold(Vec::new(), |mut v, p| {
+                if !v.contains(p) {
+                    v.push(p.clone());
+                }
+                v
+            }),
     })
+}
+
+/// Scans `target` as `starmark scan` would with the evaluation's flags.
+fn scan_now(a: &EvaluateArgs, target: &str) -> Result<starmark_probe::report::Report> {
+    let args = crate::ScanArgs {
+        target: target.to_string(),
+        ports: None,
+        json: true,
+        budget: a.budget.clone(),
+        max_in_flight: 1024,
+        declared: a.declared.clone(),
+        no_identify: false,
+        checks: None,
+        factory_credentials: a.factory_credentials.clone(),
+        login_pace: "500ms".into(),
+        danger_brute_force_test: a.danger_brute_force_test,
+        brute_force_attempts: 10,
+        brute_force_pace: "1s".into(),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(crate::scan_cmd::report(&args)).map_err(|e| anyhow::anyhow!("the scan of {target}: {e}"))
 }
 
 pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
@@ -59,7 +95,18 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
     let mut files: Vec<(String, String, PathBuf)> = Vec::new();
     let mut evidence = EvidenceFiles::default();
     let mut scans = Vec::new();
-    for (i, path) in a.scan_results.iter().enumerate() {
+    let mut scan_files: Vec<PathBuf> = Vec::new();
+    if let Some(target) = &a.target {
+        let report = scan_now(&a, target)?;
+        let path = staging.path().join("scan-target.json");
+        std::fs::write(&path, serde_json::to_vec_pretty(&report)?)?;
+        scan_files.push(path);
+        if let Some(d) = &a.declared {
+            files.push((format!("declared/{}", file_name(d)), "declared-interfaces".into(), d.clone()));
+        }
+    }
+    scan_files.extend(a.scan_results.iter().cloned());
+    for (i, path) in scan_files.iter().enumerate() {
         let bytes = read(path)?;
         scans.push(ScanInput::parse(&path.display().to_string(), &bytes)?);
         let name = format!("scan/scan-{}.json", i + 1);

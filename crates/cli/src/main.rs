@@ -344,6 +344,26 @@ struct EvaluateArgs {
     /// The vendor's checklist with its document-review answers (TOML or JSON).
     #[arg(long, value_name = "FILE")]
     checklist: PathBuf,
+    /// Scan the device now: one address, or a host name that resolves to
+    /// exactly one (as `starmark scan`); its report joins any --scan-results.
+    #[arg(long, value_name = "HOST")]
+    target: Option<String>,
+    /// The vendor's intended interfaces (`starmark-interfaces/1`, as for
+    /// `starmark scan --declared`): interfaces found but not declared fail
+    /// S1.1-13. Kept in the bundle.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    declared: Option<PathBuf>,
+    /// The vendor's factory logins for the scan of --target (as for
+    /// `starmark scan`); not kept in the bundle, since it holds passwords.
+    #[arg(long, value_name = "FILE", requires = "target")]
+    factory_credentials: Option<PathBuf>,
+    /// INTRUSIVE: run the brute-force test (S1.1-04) in the scan of
+    /// --target; only on a device under test, never one in service.
+    #[arg(long, requires = "target")]
+    danger_brute_force_test: bool,
+    /// Time budget of the scan of --target (e.g. 90s, 30m).
+    #[arg(long, value_name = "DURATION", default_value = "30m", requires = "target")]
+    budget: String,
     /// Saved `starmark scan ADDR --json` reports of the device; repeatable
     /// (e.g. one with `--danger-brute-force-test`).
     #[arg(long = "scan-results", value_name = "FILE")]

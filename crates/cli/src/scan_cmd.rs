@@ -72,79 +72,83 @@ fn read_list<T>(
     flag: &str,
     path: Option<&std::path::Path>,
     parse: fn(&str) -> Result<T, String>,
-) -> Result<Option<T>, ExitCode> {
+) -> Result<Option<T>, String> {
     let Some(path) = path else { return Ok(None) };
-    let text = std::fs::read_to_string(path).map_err(|e| usage(format_args!("{flag} {}: {e}", path.display())))?;
-    parse(&text).map(Some).map_err(|e| usage(format_args!("{flag} {}: {e}", path.display())))
-}
-
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("starmark scan: {msg}");
-    ExitCode::from(2)
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{flag} {}: {e}", path.display()))?;
+    parse(&text).map(Some).map_err(|e| format!("{flag} {}: {e}", path.display()))
 }
 
 pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
+    let report = match report(&a).await {
+        Ok(r) => r,
+        Err(msg) => {
+            eprintln!("starmark scan: {msg}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    let attention = report.findings.iter().any(|f| f.severity >= starmark_probe::findings::Severity::Warning);
+    Ok(if !report.complete {
+        ExitCode::from(INCOMPLETE)
+    } else if attention {
+        ExitCode::from(FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs the scan the arguments describe; a usage error (bad flag value,
+/// unreadable list, a target that is not one device) is the message.
+pub(crate) async fn report(a: &ScanArgs) -> Result<Report, String> {
     let ports = match a.ports.as_deref() {
         None => PortSet::default_scan(),
-        Some(spec) => match PortSet::parse(spec) {
-            Ok(p) => p,
-            Err(e) => return Ok(usage(format_args!("--ports: {e}"))),
-        },
+        Some(spec) => PortSet::parse(spec).map_err(|e| format!("--ports: {e}"))?,
     };
     // A UDP port is only checked with a request its protocol answers.
     if let Some(p) = ports.udp.iter().find(|p| starmark_probe::udp::probe_for(**p).is_none()) {
         let known: Vec<String> =
             starmark_probe::udp::PROBES.iter().map(|p| format!("{} ({})", p.port, p.service)).collect();
-        return Ok(usage(format_args!(
+        return Err(format!(
             "--ports: there is no UDP probe for port {p}, so it cannot be checked; UDP probes exist for {}",
             known.join(", ")
-        )));
+        ));
     }
     let Some(budget) = parse_duration(&a.budget) else {
-        return Ok(usage(format_args!("--budget `{}`: write e.g. 90s, 30m or 2h (at most 24h)", a.budget)));
+        return Err(format!("--budget `{}`: write e.g. 90s, 30m or 2h (at most 24h)", a.budget));
     };
     if !(1..=4096).contains(&a.max_in_flight) {
-        return Ok(usage(format_args!("--max-in-flight {}: give 1 to 4096", a.max_in_flight)));
+        return Err(format!("--max-in-flight {}: give 1 to 4096", a.max_in_flight));
     }
-    let declared =
-        match read_list("--declared", a.declared.as_deref(), starmark_probe::findings::DeclaredInterfaces::parse) {
-            Ok(d) => d,
-            Err(code) => return Ok(code),
-        };
-    let enabled = match parse_checks(a.checks.as_deref()) {
-        Ok(c) => c,
-        Err(e) => return Ok(usage(format_args!("--checks: {e}"))),
-    };
+    let declared = read_list("--declared", a.declared.as_deref(), starmark_probe::findings::DeclaredInterfaces::parse)?;
+    let enabled = parse_checks(a.checks.as_deref()).map_err(|e| format!("--checks: {e}"))?;
     let Some(pace) = parse_duration(&a.login_pace) else {
-        return Ok(usage(format_args!("--login-pace `{}`: write e.g. 500ms or 2s", a.login_pace)));
+        return Err(format!("--login-pace `{}`: write e.g. 500ms or 2s", a.login_pace));
     };
     let brute_force = if a.danger_brute_force_test {
         if !(1..=starmark_probe::bruteforce::MAX_ATTEMPTS).contains(&a.brute_force_attempts) {
-            return Ok(usage(format_args!(
+            return Err(format!(
                 "--brute-force-attempts {}: give 1 to {}",
                 a.brute_force_attempts,
                 starmark_probe::bruteforce::MAX_ATTEMPTS
-            )));
+            ));
         }
         let Some(pace) = parse_duration(&a.brute_force_pace) else {
-            return Ok(usage(format_args!("--brute-force-pace `{}`: write e.g. 1s or 500ms", a.brute_force_pace)));
+            return Err(format!("--brute-force-pace `{}`: write e.g. 1s or 500ms", a.brute_force_pace));
         };
         Some(starmark_probe::bruteforce::BruteForceSettings { attempts: a.brute_force_attempts, pace })
     } else {
         None
     };
-    let factory = match read_list(
+    let factory = read_list(
         "--factory-credentials",
         a.factory_credentials.as_deref(),
         starmark_probe::creds::DeclaredCredentials::parse,
-    ) {
-        Ok(d) => d,
-        Err(code) => return Ok(code),
-    };
-    let target = match starmark_probe::target::resolve(&a.target).await {
-        Ok(t) => t,
-        Err(e) => return Ok(usage(e)),
-    };
+    )?;
+    let target = starmark_probe::target::resolve(&a.target).await.map_err(|e| e.to_string())?;
     let max_in_flight = a.max_in_flight.min(socket_room());
     let defaults = Settings::default();
     let settings = Settings {
@@ -223,20 +227,7 @@ pub(crate) async fn scan(a: ScanArgs) -> Result<ExitCode> {
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    let report = report.with_findings(declared.as_ref());
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", report.text());
-    }
-    let attention = report.findings.iter().any(|f| f.severity >= starmark_probe::findings::Severity::Warning);
-    Ok(if !report.complete {
-        ExitCode::from(INCOMPLETE)
-    } else if attention {
-        ExitCode::from(FINDINGS)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(report.with_findings(declared.as_ref()))
 }
 
 #[cfg(test)]

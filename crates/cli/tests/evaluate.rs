@@ -1,8 +1,9 @@
 //! `starmark evaluate` end to end on the test devices (real Debian daemons
 //! in network namespaces; needs root, fails without): scan the device,
 //! evaluate the vendor's checklist with the scan and the SBOM check, keep
-//! the evidence in a signed bundle, and run the registry's format check on
-//! the result.
+//! the evidence in a signed bundle, and apply to a registry the test
+//! starts: the hardened device gets its label and product page, the weak
+//! one is refused by the format check.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
 use std::path::Path;
@@ -10,6 +11,8 @@ use std::path::Path;
 use assert_cmd::Command;
 use serde_json::Value;
 use starmark_testbed::Profile;
+
+mod common;
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/star-1-home-camera/checklist.toml");
 const VULN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../vuln/tests/data");
@@ -93,39 +96,132 @@ fn the_weak_device_fails_s1_1_02_and_s1_1_13_with_evidence() {
     assert!(s13["contradiction"].is_string());
     // Only the brute-force test decides S1.1-04; it did not run.
     assert_eq!(item(&v, "S1.1-04")["verdict"], "inconclusive");
-    // The registry's format check refuses the completed checklist, naming the items.
-    let o = starmark(&["checklist", "check", tmp.path().join("out/checklist.toml").to_str().unwrap()]);
+    // The registry's format check refuses the completed checklist, naming the items…
+    let completed = tmp.path().join("out/checklist.toml");
+    let o = starmark(&["checklist", "check", completed.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", all(&o));
     for id in ["S1.1-02", "S1.1-13"] {
         assert!(all(&o).contains(&format!("{id} is `does_not_conform`")), "{id}: {}", all(&o));
     }
+    // …and so does the registry when the vendor applies with it.
+    let db = format!("sqlite://{}", tmp.path().join("registry.db").display());
+    let t = common::setup(&db);
+    let (mut server, url) = common::serve(&db);
+    let (code, returned) = common::cli(&url, &t.vendor, &["apply", completed.to_str().unwrap()]);
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert_eq!((code, returned["status"].as_str()), (1, Some("returned")), "{returned:#}");
+    for id in ["S1.1-02", "S1.1-13"] {
+        assert!(returned.to_string().contains(&format!("{id} is `does_not_conform`")), "{id}: {returned:#}");
+    }
 }
 
+/// The vendor's whole session on the hardened device: `evaluate` scans
+/// it (with the brute-force test and the declared interfaces), checks the
+/// SBOM and signs the evidence; `apply` files the completed checklist; the
+/// owner clears the inquiry and grants; the product page shows the label
+/// and says the vendor holds the evidence, by its digest.
 #[test]
-fn the_hardened_device_conforms_on_s1_1_13() {
+fn the_hardened_device_goes_from_evaluation_to_a_label() {
     let mut p = Profile::hardened().unwrap_or_else(|e| panic!("the hardened test device cannot run here: {e}"));
     let addr = p.device.addr.to_string();
     let tmp = tempfile::tempdir().unwrap();
-    let (_, v) = evaluate(&addr, tmp.path(), "no_vulns", "sbom.spdx.json");
+    let dir = tmp.path();
+    let key = dir.join("evaluator.key");
+    assert!(starmark(&["keygen", "--out", key.to_str().unwrap()]).status.success());
+    let declared = dir.join("interfaces.toml");
+    std::fs::write(
+        &declared,
+        "format = \"starmark-interfaces/1\"\n\
+         [[interface]]\nproto = \"tcp\"\nport = 22\nservice = \"ssh\"\npurpose = \"maintenance, keys only\"\n\
+         [[interface]]\nproto = \"tcp\"\nport = 443\nservice = \"https\"\npurpose = \"settings\"\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = starmark(&[
+        "evaluate",
+        "--checklist",
+        EXAMPLE,
+        "--target",
+        &addr,
+        "--declared",
+        declared.to_str().unwrap(),
+        "--danger-brute-force-test",
+        "--sbom",
+        &format!("{VULN}/scenarios/no_vulns/sbom.spdx.json"),
+        "--advisories",
+        &format!("{VULN}/osv"),
+        "--key",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
     p.check_running().unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    assert_eq!(o.status.code(), Some(0), "{v:#}");
     let s13 = item(&v, "S1.1-13");
     assert_eq!(s13["verdict"], "conforms", "{s13:#}");
     let f13: Vec<&str> = s13["findings"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
     assert_eq!(f13, ["exposed/tcp/22", "exposed/tcp/443"]);
-    assert_eq!(item(&v, "S1.1-02")["verdict"], "conforms");
+    // SSH takes keys only and the web server has no login: the test found
+    // nothing to guess at, so the vendor's answer stands, and says so.
+    let s04 = item(&v, "S1.1-04");
+    assert_eq!((&s04["verdict"], &s04["decided_by"]), (&"conforms".into(), &"document".into()), "{s04:#}");
+    assert!(s04["basis"].as_str().unwrap().contains("no interface that takes a password"), "{s04:#}");
     assert_eq!(item(&v, "S1.1-02")["decided_by"], "document");
     assert_eq!(v["contradictions"], 0);
-    assert_eq!(v["evidence_manifest_sha256"].as_str().unwrap().len(), 64);
-    // The completed checklist cites the scan report by its digest.
-    let completed = std::fs::read_to_string(tmp.path().join("out/checklist.toml")).unwrap();
+    let digest = v["evidence_manifest_sha256"].as_str().unwrap().to_string();
+    assert_eq!(digest.len(), 64);
+    // The bundle holds the scan evaluate made and the declared list, and verifies.
+    let verify = starmark(&[
+        "evidence",
+        "verify",
+        out.join("evidence").to_str().unwrap(),
+        "--key",
+        &format!("{}.pub", key.display()),
+    ]);
+    assert!(verify.status.success(), "{}", all(&verify));
+    let scan: Value = serde_json::from_slice(&std::fs::read(out.join("evidence/scan/scan-1.json")).unwrap()).unwrap();
+    assert_eq!((scan["format"].as_str(), scan["complete"].as_bool()), (Some("starmark-scan/1"), Some(true)));
+    assert!(scan["check_settings"]["brute_force"].is_object(), "{:#}", scan["check_settings"]);
+    assert_eq!(
+        std::fs::read(out.join("evidence/declared/interfaces.toml")).unwrap(),
+        std::fs::read(&declared).unwrap()
+    );
+    // The completed checklist cites the scan by digest and the bundle by its manifest's.
+    let completed = std::fs::read_to_string(out.join("checklist.toml")).unwrap();
     assert!(completed.contains("evidence/scan/scan-1.json"), "{completed}");
-    assert!(completed.contains("finding = \"exposed/tcp/22\""), "{completed}");
-    // …and names the bundle by its manifest's digest, which the registry keeps.
-    let digest = v["evidence_manifest_sha256"].as_str().unwrap();
     assert!(completed.contains(&format!("manifest_sha256 = \"{digest}\"")), "{completed}");
-    let check = starmark(&["checklist", "check", tmp.path().join("out/checklist.toml").to_str().unwrap(), "--json"]);
-    let report: Value = serde_json::from_slice(&check.stdout).unwrap();
-    assert!(!report.to_string().contains("evidence-bundle"), "{report:#}");
+
+    // Apply, clear the inquiry, grant: over the CLI, to a registry of the test's own.
+    let db = format!("sqlite://{}", dir.join("registry.db").display());
+    let t = common::setup(&db);
+    let (mut server, url) = common::serve(&db);
+    let (code, app) = common::cli(&url, &t.vendor, &["apply", out.join("checklist.toml").to_str().unwrap()]);
+    assert_eq!(code, 0, "{app:#}");
+    let app_id = app["id"].as_str().unwrap().to_string();
+    assert_eq!(common::cli(&url, &t.liaison, &["owner", "inquiry", &app_id, "--outcome", "cleared"]).0, 0);
+    let (code, label) = common::cli(&url, &t.reviewer, &["owner", "grant", &app_id]);
+    assert_eq!(code, 0, "{label:#}");
+    let label_id = label["id"].as_str().unwrap().to_string();
+    // The product page shows the label and the evidence digest, never the evidence.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let page = |lang: &str| {
+        rt.block_on(async {
+            let r = reqwest::get(format!("{url}/labels/{label_id}?lang={lang}")).await.unwrap();
+            assert_eq!(r.status(), 200);
+            r.text().await.unwrap()
+        })
+    };
+    let ja = page("ja");
+    assert!(ja.contains(&label_id) && ja.contains(&digest), "{ja}");
+    assert!(ja.contains("評価の証拠は申請者が保管しています"), "{ja}");
+    let en = page("en");
+    assert!(en.contains("The vendor keeps the evaluation evidence") && en.contains(&digest), "{en}");
+    assert!(!en.contains("exposed/tcp/22"), "the page shows no evidence content");
+    server.kill().unwrap();
+    let _ = server.wait();
 }
 
 #[test]

@@ -5,61 +5,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
+mod common;
+use common::{Tokens, bin, cli, serve, setup};
+
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/star-1-home-camera/checklist.toml");
-
-fn bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("starmark")
-}
-
-fn admin(db: &str, args: &[&str]) -> String {
-    let out = Command::new(bin())
-        .args(["admin"])
-        .args(args)
-        .env("STARMARK_DATABASE_URL", db)
-        .env_remove("STARMARK_CATALOG")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "admin {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-struct Tokens {
-    vendor: String,
-    reviewer: String,
-    liaison: String,
-}
-
-fn setup(db: &str) -> Tokens {
-    let v = admin(db, &["org", "add", "--kind", "vendor", "--name", "Example Corp."]);
-    let o = admin(db, &["org", "add", "--kind", "scheme_owner", "--name", "Scheme owner"]);
-    Tokens {
-        vendor: admin(db, &["token", "issue", "--org", &v, "--role", "vendor"]),
-        reviewer: admin(db, &["token", "issue", "--org", &o, "--role", "reviewer"]),
-        liaison: admin(db, &["token", "issue", "--org", &o, "--role", "liaison"]),
-    }
-}
-
-/// Starts `starmark serve` on an ephemeral port; returns it once it says
-/// where it listens (no sleeping).
-fn serve(db: &str) -> (Child, String) {
-    let mut child = Command::new(bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
-        .env_remove("STARMARK_CATALOG")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first.split("listening on ").nth(1).unwrap().split(' ').next().unwrap().to_string();
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
-}
 
 /// Submits `n` applications through `submit_url` and clears their inquiry through `inquiry_url`.
 async fn cleared_applications(
@@ -93,17 +46,6 @@ async fn cleared_applications(
         apps.push(id);
     }
     apps
-}
-
-fn cli(url: &str, token: &str, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(bin())
-        .args(args)
-        .args(["--registry", url, "--token", token, "--json"])
-        .env_remove("STARMARK_CATALOG")
-        .output()
-        .unwrap();
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap_or(-1), v)
 }
 
 #[test]

@@ -167,6 +167,8 @@ const PACKAGES: &[(&str, &str)] = &[
     // Tools no one here wrote, for the protocol checks' accuracy tests.
     ("ssh-audit", "ssh-audit"),
     ("sslscan", "sslscan"),
+    // The evaluation's xlsx checklist is read back by LibreOffice.
+    ("soffice", "libreoffice-calc-nogui"),
     // The browser harness (crates/server/tests/browser) runs on Node.js.
     ("node", "nodejs"),
     ("npm", "npm"),

@@ -41,7 +41,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         Command::Map(m) => map(&catalogs, m),
         Command::Vuln(a) => vuln(a),
         Command::Keygen { out } => keygen(&out),
-        Command::Evaluate(a) => crate::evaluate_cmd::evaluate(a),
+        Command::Evaluate(a) => crate::evaluate_cmd::evaluate(a, &catalogs),
         Command::Evidence(c) => evidence(c),
         other => online(catalogs, other),
     }

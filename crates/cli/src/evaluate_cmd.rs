@@ -78,7 +78,10 @@ fn scan_now(a: &EvaluateArgs, target: &str) -> Result<starmark_probe::report::Re
     rt.block_on(crate::scan_cmd::report(&args)).map_err(|e| anyhow::anyhow!("the scan of {target}: {e}"))
 }
 
-pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
+/// The reports' folder inside the output folder.
+const REPORTS: &str = "reports";
+
+pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet) -> Result<ExitCode> {
     if a.out.exists() && std::fs::read_dir(&a.out).map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!("{}: exists and is not empty; choose a new folder", a.out.display());
     }
@@ -89,6 +92,15 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
         starmark_checklist::Encoding::from_file_name(&file_name(&a.checklist)),
     )
     .map_err(|e| anyhow::anyhow!("{}: {e}", a.checklist.display()))?;
+    let criteria = &doc.checklist.criteria;
+    let Some(catalog) = catalogs.catalog(&criteria.catalog, &criteria.version) else {
+        bail!(
+            "{}: criteria {:?} version {:?} is not a catalog this starmark knows; `starmark criteria list` shows them",
+            a.checklist.display(),
+            criteria.catalog,
+            criteria.version
+        );
+    };
 
     // Everything the bundle will hold: (name in the bundle, role, source).
     let staging = tempfile::tempdir().context("a temporary folder")?;
@@ -158,16 +170,35 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
     files.push(("checklist/evaluated.toml".into(), "checklist".into(), c_path.clone()));
     files.push(("evaluation.json".into(), "evaluation".into(), e_path.clone()));
 
+    let created = !a.out.exists();
     std::fs::create_dir_all(&a.out).with_context(|| format!("{}: cannot be created", a.out.display()))?;
-    let bundle = starmark_evidence::write(&a.out.join(BUNDLE), &files, &key, jiff::Timestamp::now())?;
+    let at = jiff::Timestamp::now();
+    let bundle = match starmark_evidence::write(&a.out.join(BUNDLE), &files, &key, at) {
+        Ok(b) => b,
+        Err(e) => {
+            if created {
+                let _ = std::fs::remove_dir_all(&a.out);
+            }
+            return Err(e.into());
+        }
+    };
     let mut completed = completed;
     completed.evidence_bundle = Some(starmark_checklist::EvidenceBundle {
         manifest_sha256: bundle.manifest_sha256.clone(),
         key_id: Some(bundle.manifest.signer.key_id.clone()),
     });
-    let completed_toml = toml::to_string_pretty(&completed).context("the completed checklist")?;
-    std::fs::write(a.out.join("checklist.toml"), &completed_toml)?;
-    std::fs::write(a.out.join("evaluation.json"), &evaluation_json)?;
+    let tool = format!("starmark {}", env!("CARGO_PKG_VERSION"));
+    let written = write_outputs(&a.out, &completed, &evaluation, &evaluation_json, catalog, at, &tool);
+    if let Err(e) = written {
+        // Whole or absent: a bundle without its checklist and reports is
+        // not an evaluation.
+        if created {
+            let _ = std::fs::remove_dir_all(&a.out);
+        } else {
+            let _ = std::fs::remove_dir_all(a.out.join(BUNDLE));
+        }
+        return Err(e);
+    }
 
     if a.json {
         let mut v = serde_json::to_value(&evaluation)?;
@@ -187,8 +218,9 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
             }
         }
         println!(
-            "\n{} contradiction(s). Written: {}/checklist.toml, {}/evaluation.json, {}/{BUNDLE}/ ({} files, manifest SHA-256 {}, signed by key {})",
+            "\n{} contradiction(s). Written: {}/checklist.toml, {}/evaluation.json, {}/{REPORTS}/ (HTML ja/en, xlsx, OSCAL, SARIF), {}/{BUNDLE}/ ({} files, manifest SHA-256 {}, signed by key {})",
             evaluation.contradictions,
+            a.out.display(),
             a.out.display(),
             a.out.display(),
             a.out.display(),
@@ -205,4 +237,37 @@ pub(crate) fn evaluate(a: EvaluateArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes the completed checklist, the evaluation and the reports.
+fn write_outputs(
+    out: &Path,
+    completed: &starmark_checklist::Checklist,
+    evaluation: &starmark_checklist::evaluate::Evaluation,
+    evaluation_json: &[u8],
+    catalog: &starmark_criteria::Catalog,
+    at: jiff::Timestamp,
+    tool: &str,
+) -> Result<()> {
+    let input = starmark_report::Input { checklist: completed, evaluation, catalog, evaluated_at: at, tool };
+    let ja = starmark_report::html::page(&input, starmark_criteria::Lang::Ja)?;
+    let en = starmark_report::html::page(&input, starmark_criteria::Lang::En)?;
+    let xlsx = starmark_report::xlsx::write(&input)?;
+    let oscal = serde_json::to_vec_pretty(&starmark_report::oscal::assessment_results(&input))?;
+    let sarif = serde_json::to_vec_pretty(&starmark_report::sarif::log(&input))?;
+    let completed_toml = toml::to_string_pretty(completed).context("the completed checklist")?;
+    let reports = out.join(REPORTS);
+    std::fs::create_dir_all(&reports).with_context(|| format!("{}: cannot be created", reports.display()))?;
+    for (path, bytes) in [
+        (out.join("checklist.toml"), completed_toml.as_bytes()),
+        (out.join("evaluation.json"), evaluation_json),
+        (reports.join("evaluation.ja.html"), ja.as_bytes()),
+        (reports.join("evaluation.en.html"), en.as_bytes()),
+        (reports.join("checklist.xlsx"), &xlsx),
+        (reports.join("assessment-results.oscal.json"), &oscal),
+        (reports.join("evaluation.sarif"), &sarif),
+    ] {
+        std::fs::write(&path, bytes).with_context(|| format!("{}: cannot be written", path.display()))?;
+    }
+    Ok(())
 }

@@ -194,6 +194,25 @@ fn the_hardened_device_goes_from_evaluation_to_a_label() {
     assert!(completed.contains("evidence/scan/scan-1.json"), "{completed}");
     assert!(completed.contains(&format!("manifest_sha256 = \"{digest}\"")), "{completed}");
 
+    // The reports name the product's result and the bundle.
+    for f in [
+        "evaluation.ja.html",
+        "evaluation.en.html",
+        "checklist.xlsx",
+        "assessment-results.oscal.json",
+        "evaluation.sarif",
+    ] {
+        assert!(out.join("reports").join(f).is_file(), "{f}");
+    }
+    let oscal: Value =
+        serde_json::from_slice(&std::fs::read(out.join("reports/assessment-results.oscal.json")).unwrap()).unwrap();
+    let findings = oscal["assessment-results"]["results"][0]["findings"].as_array().unwrap();
+    let s13 = findings.iter().find(|f| f["target"]["target-id"] == "S1.1-13").unwrap();
+    assert_eq!(s13["target"]["status"]["state"], "satisfied");
+    assert!(oscal.to_string().contains(&digest));
+    let ja = std::fs::read_to_string(out.join("reports/evaluation.ja.html")).unwrap();
+    assert!(ja.contains("適合性評価の結果") && ja.contains(&digest));
+
     // Apply, clear the inquiry, grant: over the CLI, to a registry of the test's own.
     let db = format!("sqlite://{}", dir.join("registry.db").display());
     let t = common::setup(&db);
@@ -244,6 +263,25 @@ fn bad_input_is_refused_and_nothing_is_written() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(all(&o).contains("not-a-scan.json: not a starmark-scan/1 report"), "{}", all(&o));
+    assert!(!out.exists());
+    // A checklist against criteria this starmark does not know.
+    let unknown = tmp.path().join("unknown.toml");
+    std::fs::write(
+        &unknown,
+        std::fs::read_to_string(EXAMPLE).unwrap().replacen("version = \"1.1\"", "version = \"9.9\"", 1),
+    )
+    .unwrap();
+    let o = starmark(&[
+        "evaluate",
+        "--checklist",
+        unknown.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains("\"9.9\" is not a catalog this starmark knows"), "{}", all(&o));
     assert!(!out.exists());
     // The SBOM without advisories is a usage error.
     let o = starmark(&[

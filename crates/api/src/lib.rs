@@ -250,6 +250,11 @@ pub struct RevokeRequest {
 pub struct ChangeRequest {
     /// What changed in the product's security specification.
     pub description: String,
+    /// The SHA-256 (64 lowercase hex digits) of the manifest of the evidence
+    /// bundle the vendor keeps for the changed product (`starmark
+    /// evaluate`); the registry keeps the digest, never the evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_manifest_sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -110,13 +110,25 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 let code = rc::report(s, &v, c.json, rc::application_summary)?;
                 Ok(if v["status"] == "returned" { ExitCode::from(1) } else { code })
             }
-            Command::ReportChange { label, description, client: c } => {
+            Command::ReportChange { label, description, evidence, client: c } => {
+                let mut body = json!({"description": description});
+                if let Some(dir) = evidence {
+                    let b = starmark_evidence::verify(&dir, None).map_err(|problems| {
+                        let lines: Vec<String> =
+                            problems.iter().map(|p| format!("  {}: {}", p.file, p.message)).collect();
+                        anyhow::anyhow!(
+                            "{}: the evidence bundle does not verify; nothing was sent:\n{}",
+                            dir.display(),
+                            lines.join("\n")
+                        )
+                    })?;
+                    if let Some(o) = body.as_object_mut() {
+                        o.insert("evidence_manifest_sha256".into(), b.manifest_sha256.into());
+                    }
+                }
                 let cl = rc::Client::new(&c.registry, c.token)?;
                 let (s, v) = cl
-                    .post_json(
-                        &format!("/api/v1/labels/{}/changes", starmark_api::percent_encode(&label)),
-                        json!({"description": description}),
-                    )
+                    .post_json(&format!("/api/v1/labels/{}/changes", starmark_api::percent_encode(&label)), body)
                     .await?;
                 rc::report(s, &v, c.json, rc::label_summary)
             }

@@ -111,6 +111,11 @@ enum Command {
         label: String,
         #[arg(long)]
         description: String,
+        /// The evidence bundle of the changed product (`starmark evaluate`
+        /// writes it to OUT/evidence): it is verified here and only its
+        /// manifest's digest is sent.
+        #[arg(long, value_name = "DIR")]
+        evidence: Option<PathBuf>,
         #[command(flatten)]
         client: ClientArgs,
     },

@@ -66,6 +66,18 @@ fn evaluate(addr: &str, dir: &Path, scenario: &str, sbom: &str) -> (i32, Value) 
     (o.status.code().unwrap(), v)
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
 fn item<'a>(v: &'a Value, id: &str) -> &'a Value {
     v["items"].as_array().unwrap().iter().find(|i| i["id"] == id).unwrap()
 }
@@ -239,6 +251,49 @@ fn the_hardened_device_goes_from_evaluation_to_a_label() {
     let en = page("en");
     assert!(en.contains("The vendor keeps the evaluation evidence") && en.contains(&digest), "{en}");
     assert!(!en.contains("exposed/tcp/22"), "the page shows no evidence content");
+
+    // A change of the product, reported with its new evidence: a bundle
+    // that does not verify is refused before anything is sent…
+    let tampered = dir.join("tampered");
+    copy_dir(&out.join("evidence"), &tampered);
+    std::fs::write(tampered.join("scan/scan-1.json"), b"{}").unwrap();
+    let o = std::process::Command::new(common::bin())
+        .args(["report-change", &label_id, "--description", "new firmware", "--evidence", tampered.to_str().unwrap()])
+        .args(["--registry", &url, "--token", &t.vendor])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains("scan/scan-1.json"), "{}", all(&o));
+    assert_eq!(common::cli(&url, "unused", &["status", &label_id]).1["status"], "valid", "nothing was sent");
+    // …and a verified one is sent as its digest, kept in the label's public history.
+    let (code, revoked) = common::cli(
+        &url,
+        &t.vendor,
+        &[
+            "report-change",
+            &label_id,
+            "--description",
+            "new firmware",
+            "--evidence",
+            out.join("evidence").to_str().unwrap(),
+        ],
+    );
+    assert_eq!((code, revoked["status"].as_str()), (0, Some("revoked")), "{revoked:#}");
+    let events: Value = rt.block_on(async {
+        reqwest::get(format!("{url}/api/v1/labels/{label_id}/events")).await.unwrap().json().await.unwrap()
+    });
+    let change = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "change_reported")
+        .unwrap_or_else(|| panic!("no change_reported event: {events:#}"));
+    assert_eq!(change["data"]["evidence_manifest_sha256"], digest.as_str(), "{change:#}");
+    let en = page("en");
+    assert!(
+        en.contains("label revoked on a reported change") && en.contains(&format!("evidence: SHA-256 {digest})")),
+        "{en}"
+    );
     server.kill().unwrap();
     let _ = server.wait();
 }

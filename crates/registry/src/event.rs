@@ -120,6 +120,9 @@ pub enum EventKind {
     /// that affects the evaluation; the label is revoked by it.
     ChangeReported {
         description: String,
+        /// The digest of the vendor's evidence bundle for the changed product.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        evidence_manifest_sha256: Option<String>,
     },
     LabelExpired {
         on: Date,

@@ -387,7 +387,7 @@ pub fn apply_label(state: Option<LabelState>, e: &Event) -> Result<LabelState, F
         EventKind::LabelRevoked { ground, statement } => {
             s.revoked = Some(Revocation { ground: ground.clone(), statement: statement.clone(), at: ev.at });
         }
-        EventKind::ChangeReported { description } => {
+        EventKind::ChangeReported { description, .. } => {
             s.revoked =
                 Some(Revocation { ground: "specification_changed".into(), statement: description.clone(), at: ev.at });
         }

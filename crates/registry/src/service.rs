@@ -606,18 +606,41 @@ impl Registry {
     }
 
     /// The vendor reports a change of the security specification; the label is revoked.
+    ///
+    /// `evidence` is the SHA-256 of the manifest of the evidence bundle the
+    /// vendor keeps for the changed product, if it has one.
     pub async fn report_change(
         &self,
         p: &Principal,
         id: LabelId,
         description: &str,
+        evidence: Option<&str>,
     ) -> Result<LabelState, RegistryError> {
         self.own_label(p, id).await?;
         if description.trim().is_empty() {
             return Err(RegistryError::invalid("describe the change", Vec::new()));
         }
-        self.label_transition(id, p.actor(), |_| Ok(EventKind::ChangeReported { description: description.to_string() }))
-            .await
+        if let Some(d) = evidence
+            && !(d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+        {
+            let message = "evidence_manifest_sha256 must be 64 lowercase hex digits".to_string();
+            return Err(RegistryError::invalid(
+                message.clone(),
+                vec![ProblemRecord {
+                    severity: "error".into(),
+                    code: "evidence-bundle-malformed".into(),
+                    pointer: "/evidence_manifest_sha256".into(),
+                    message,
+                    help: "give the SHA-256 of the bundle's manifest.json, as `starmark evidence verify DIR` prints it"
+                        .into(),
+                }],
+            ));
+        }
+        let kind = EventKind::ChangeReported {
+            description: description.to_string(),
+            evidence_manifest_sha256: evidence.map(str::to_string),
+        };
+        self.label_transition(id, p.actor(), |_| Ok(kind.clone())).await
     }
 
     /// The vendor updates the security information on the product page.

@@ -183,8 +183,22 @@ pub async fn lifecycle(store: Arc<dyn Store>) {
 
     // A reported change revokes the label.
     w.clock.advance_days(30);
-    let revoked = r.report_change(&w.vendor, label.id, "new firmware changes the login").await.unwrap();
+    // With the digest of the changed product's evidence: a malformed one
+    // is refused naming the field, and nothing changes.
+    for bad in ["", "ABCDEF", &"A".repeat(64), &"g".repeat(64), &"a".repeat(65)] {
+        let e = r.report_change(&w.vendor, label.id, "x", Some(bad)).await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Invalid, "{bad}");
+        assert_eq!(e.problems[0].pointer, "/evidence_manifest_sha256");
+    }
+    assert!(r.label(label.id).await.unwrap().revoked.is_none());
+    let digest = "0123456789abcdef".repeat(4);
+    let revoked = r.report_change(&w.vendor, label.id, "new firmware changes the login", Some(&digest)).await.unwrap();
     assert_eq!(r.status(&revoked), LabelStatus::Revoked);
+    let reported =
+        r.label_events(label.id).await.unwrap().into_iter().rev().find(|e| e.event.kind.name() == "change_reported");
+    assert!(
+        matches!(&reported.unwrap().event.kind, EventKind::ChangeReported { evidence_manifest_sha256: Some(d), .. } if *d == digest)
+    );
     assert_eq!(revoked.revoked.as_ref().unwrap().ground, "specification_changed");
     assert_eq!(r.labels(LabelQuery { status: Some(LabelStatus::Revoked), ..query(None) }).await.unwrap().total, 1);
     assert_eq!(r.revoke(&w.reviewer, label.id, "false_application", "x").await.unwrap_err().kind, ErrorKind::Conflict);
@@ -314,7 +328,7 @@ pub async fn authorization(store: Arc<dyn Store>) {
 
     let id = w.cleared_application(EXAMPLE_CHECKLIST).await;
     let label = r.grant(&w.reviewer, &id).await.unwrap();
-    assert_eq!(r.report_change(&w.other_vendor, label.id, "x").await.unwrap_err().kind, ErrorKind::Forbidden);
+    assert_eq!(r.report_change(&w.other_vendor, label.id, "x", None).await.unwrap_err().kind, ErrorKind::Forbidden);
     assert_eq!(r.revoke(&w.vendor, label.id, "false_application", "x").await.unwrap_err().kind, ErrorKind::Forbidden);
     assert_eq!(r.revoke(&w.reviewer, label.id, "because", "x").await.unwrap_err().kind, ErrorKind::Invalid);
     assert_eq!(r.revoke(&w.reviewer, label.id, "false_application", " ").await.unwrap_err().kind, ErrorKind::Invalid);

@@ -383,7 +383,8 @@ async fn report_change(
 ) -> Response {
     let route = format!("POST /api/v1/labels/{id}/changes");
     idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
-        let l = s.registry.report_change(&p, parse_label_id(&id)?, &body.value.description).await?;
+        let evidence = body.value.evidence_manifest_sha256.as_deref();
+        let l = s.registry.report_change(&p, parse_label_id(&id)?, &body.value.description, evidence).await?;
         json(StatusCode::OK, &views::label(&l, s.registry.today(), s.registry.catalogs()))
     })
     .await

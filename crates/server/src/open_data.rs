@@ -180,7 +180,7 @@ pub(crate) async fn feed(State(s): State<AppState>) -> Response {
                 ),
                 EventKind::LabelRenewed { expires_on, .. } => ("renewed", format!("valid through {expires_on}")),
                 EventKind::LabelRevoked { ground, statement } => ("revoked", format!("{ground}: {statement}")),
-                EventKind::ChangeReported { description } => {
+                EventKind::ChangeReported { description, .. } => {
                     ("revoked", format!("specification_changed: {description}"))
                 }
                 EventKind::LabelExpired { on } => ("expired", format!("expired after {on}")),

@@ -509,6 +509,12 @@ fn build<'a>(
                 (EventKind::LabelRenewed { expires_on, .. }, Lang::En) => {
                     format!("label renewed (valid through {expires_on})")
                 }
+                (EventKind::ChangeReported { evidence_manifest_sha256: Some(d), .. }, Lang::Ja) => {
+                    format!("仕様変更の届出によるラベル取消し（変更後の製品の証拠一式は申請者が保管: SHA-256 {d}）")
+                }
+                (EventKind::ChangeReported { evidence_manifest_sha256: Some(d), .. }, Lang::En) => {
+                    format!("label revoked on a reported change (the vendor keeps the changed product's evidence: SHA-256 {d})")
+                }
                 (EventKind::LabelRevoked { .. }, Lang::Ja) | (EventKind::ChangeReported { .. }, Lang::Ja) => {
                     "ラベル取消し".to_string()
                 }

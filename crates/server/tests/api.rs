@@ -209,6 +209,20 @@ async fn end_to_end(srv: Server) {
     let (s, p) = srv.get(None, &format!("/api/v1/labels/{typo}")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(p["type"], "urn:starmark:problem:label-id-mistyped");
+    // A change report with a malformed evidence digest: refused, naming the field; nothing changes.
+    for bad in [json!("ABC"), json!("z".repeat(64)), json!(7), json!("a".repeat(100_000))] {
+        let (s, p) = srv
+            .post(
+                &srv.vendor,
+                &format!("/api/v1/labels/{label_id}/changes"),
+                json!({"description": "x", "evidence_manifest_sha256": bad}),
+            )
+            .await;
+        assert!(s.is_client_error(), "{s} {p}");
+        assert!(p.to_string().contains("evidence_manifest_sha256"), "{p}");
+    }
+    let (_, public) = srv.get(None, &format!("/api/v1/labels/{label_id}")).await;
+    assert_eq!(public["status"], "valid");
     // change report -> revoked
     let (s, revoked) = srv
         .post(&srv.vendor, &format!("/api/v1/labels/{label_id}/changes"), json!({"description": "new login firmware"}))

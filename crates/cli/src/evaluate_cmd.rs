@@ -102,9 +102,14 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
         );
     };
 
+    // The files the checklist cites go into the bundle; a digest that does
+    // not match stops everything before the device is touched.
+    let base = a.checklist.parent().map(Path::to_path_buf).unwrap_or_default();
+    let cited = cited_documents(&doc.checklist, &base)?;
+
     // Everything the bundle will hold: (name in the bundle, role, source).
     let staging = tempfile::tempdir().context("a temporary folder")?;
-    let mut files: Vec<(String, String, PathBuf)> = Vec::new();
+    let mut files: Vec<(String, String, PathBuf)> = cited.files.clone();
     let mut evidence = EvidenceFiles::default();
     let mut scans = Vec::new();
     let mut scan_files: Vec<PathBuf> = Vec::new();
@@ -158,7 +163,8 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
     ));
 
     let scan = combine(&scans);
-    let (completed, evaluation) = merge(&doc.checklist, scan.as_ref(), vuln.as_ref(), &evidence);
+    let (mut completed, mut evaluation) = merge(&doc.checklist, scan.as_ref(), vuln.as_ref(), &evidence);
+    cited.apply(&mut completed, &mut evaluation);
     let completed_toml = toml::to_string_pretty(&completed).context("the completed checklist")?;
     let evaluation_json = serde_json::to_vec_pretty(&evaluation)?;
     let c_path = staging.path().join("checklist.toml");
@@ -270,4 +276,90 @@ fn write_outputs(
         std::fs::write(&path, bytes).with_context(|| format!("{}: cannot be written", path.display()))?;
     }
     Ok(())
+}
+
+/// The files a vendor's checklist cites as evidence (`path`, relative to
+/// the checklist's folder), found and checked against their `sha256`.
+#[derive(Debug, Default)]
+struct Cited {
+    /// (name in the bundle, role, source) of every file found.
+    files: Vec<(String, String, PathBuf)>,
+    /// Cited path → its path in the completed checklist (inside the bundle).
+    moved: Vec<(String, String)>,
+    /// (criterion, note) for files that could not be kept.
+    notes: Vec<(String, String)>,
+}
+
+fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cited> {
+    let mut out = Cited::default();
+    let mut mismatched = Vec::new();
+    for item in &c.items {
+        for e in &item.evidence {
+            let Some(cited) = &e.path else { continue };
+            if out.moved.iter().any(|(p, _)| p == cited) {
+                continue;
+            }
+            let rel = Path::new(cited);
+            let inside = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+            if !inside {
+                let note = format!(
+                    "evidence {cited}: not a relative path inside the checklist's folder, so it is not in the bundle; keep it yourself"
+                );
+                out.notes.push((item.id.clone(), note));
+                continue;
+            }
+            let source = base.join(rel);
+            let bytes = match std::fs::read(&source) {
+                Ok(b) => b,
+                Err(_) => {
+                    let note = format!(
+                        "evidence {cited}: no such file beside the checklist, so it is not in the bundle; keep it yourself"
+                    );
+                    out.notes.push((item.id.clone(), note));
+                    continue;
+                }
+            };
+            let digest = starmark_evidence::sha256_hex(&bytes);
+            if let Some(declared) = &e.sha256
+                && *declared != digest
+            {
+                mismatched.push(format!(
+                    "  {} ({}): the checklist says SHA-256 {declared}, the file is {digest}",
+                    source.display(),
+                    item.id
+                ));
+                continue;
+            }
+            let name = format!("documents/{}", rel.to_string_lossy().replace('\\', "/"));
+            out.moved.push((cited.clone(), format!("{BUNDLE}/{name}")));
+            out.files.push((name, "document".into(), source));
+        }
+    }
+    if !mismatched.is_empty() {
+        bail!(
+            "evidence the checklist cites is not the file it names (fix the file or the digest; `sha256sum` prints it):\n{}",
+            mismatched.join("\n")
+        );
+    }
+    Ok(out)
+}
+
+impl Cited {
+    /// Points the completed checklist's evidence at the bundle's copies
+    /// (so every path in it resolves from its own folder) and notes what
+    /// could not be kept.
+    fn apply(&self, c: &mut starmark_checklist::Checklist, e: &mut starmark_checklist::evaluate::Evaluation) {
+        for item in &mut c.items {
+            for ev in &mut item.evidence {
+                if let Some((_, to)) = self.moved.iter().find(|(from, _)| ev.path.as_deref() == Some(from.as_str())) {
+                    ev.path = Some(to.clone());
+                }
+            }
+        }
+        for (id, note) in &self.notes {
+            if let Some(i) = e.items.iter_mut().find(|i| i.id == *id) {
+                i.attention.push(note.clone());
+            }
+        }
+    }
 }

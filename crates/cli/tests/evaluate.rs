@@ -201,8 +201,15 @@ fn the_hardened_device_goes_from_evaluation_to_a_label() {
         std::fs::read(out.join("evidence/declared/interfaces.toml")).unwrap(),
         std::fs::read(&declared).unwrap()
     );
+    // The documents the checklist cites are in the bundle, and the
+    // completed checklist points at the copies.
+    assert_eq!(
+        std::fs::read(out.join("evidence/documents/evidence/psirt-policy.md")).unwrap(),
+        std::fs::read(Path::new(EXAMPLE).parent().unwrap().join("evidence/psirt-policy.md")).unwrap()
+    );
     // The completed checklist cites the scan by digest and the bundle by its manifest's.
     let completed = std::fs::read_to_string(out.join("checklist.toml")).unwrap();
+    assert!(completed.contains("path = \"evidence/documents/evidence/psirt-policy.md\""), "{completed}");
     assert!(completed.contains("evidence/scan/scan-1.json"), "{completed}");
     assert!(completed.contains(&format!("manifest_sha256 = \"{digest}\"")), "{completed}");
 
@@ -319,6 +326,38 @@ fn bad_input_is_refused_and_nothing_is_written() {
     assert_eq!(o.status.code(), Some(2));
     assert!(all(&o).contains("not-a-scan.json: not a starmark-scan/1 report"), "{}", all(&o));
     assert!(!out.exists());
+    // A cited document that is not the file the checklist names stops the
+    // evaluation before anything is written; a missing one is noted.
+    let copy = tmp.path().join("copy");
+    copy_dir(Path::new(EXAMPLE).parent().unwrap(), &copy);
+    std::fs::write(copy.join("evidence/psirt-policy.md"), "changed after the digest was taken").unwrap();
+    let o = starmark(&[
+        "evaluate",
+        "--checklist",
+        copy.join("checklist.toml").to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains("psirt-policy.md (S1.1-05): the checklist says SHA-256"), "{}", all(&o));
+    assert!(!out.exists());
+    std::fs::remove_file(copy.join("evidence/psirt-policy.md")).unwrap();
+    let o = starmark(&[
+        "evaluate",
+        "--checklist",
+        copy.join("checklist.toml").to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    assert!(item(&v, "S1.1-05")["attention"].to_string().contains("evidence/psirt-policy.md: no such file"), "{v:#}");
+    assert!(out.join("evidence/documents/evidence/design-interfaces.md").exists());
+    std::fs::remove_dir_all(&out).unwrap();
     // A checklist against criteria this starmark does not know.
     let unknown = tmp.path().join("unknown.toml");
     std::fs::write(

@@ -463,6 +463,14 @@ fn checklist(catalogs: &CatalogSet, cmd: ChecklistCommand) -> Result<ExitCode> {
             print_json(&starmark_checklist::json_schema())?;
             Ok(ExitCode::SUCCESS)
         }
+        ChecklistCommand::Walk { file, lang } => {
+            let lang = lang.unwrap_or_else(crate::walk::default_lang);
+            let ended = crate::walk::walk(&file, catalogs, lang, std::io::stdin().lock(), std::io::stderr())?;
+            Ok(match ended {
+                crate::walk::Ended::Complete => ExitCode::SUCCESS,
+                crate::walk::Ended::Stopped => ExitCode::from(3),
+            })
+        }
     }
 }
 

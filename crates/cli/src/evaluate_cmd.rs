@@ -86,6 +86,16 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
         bail!("{}: exists and is not empty; choose a new folder", a.out.display());
     }
     let key = starmark_evidence::Key::read(&a.key)?;
+    if a.interactive {
+        let lang = a.lang.unwrap_or_else(crate::walk::default_lang);
+        let ended = crate::walk::walk(&a.checklist, catalogs, lang, std::io::stdin().lock(), std::io::stderr())?;
+        if ended == crate::walk::Ended::Stopped {
+            eprintln!(
+                "starmark evaluate: the checklist still has unanswered document-review criteria; nothing was evaluated"
+            );
+            return Ok(ExitCode::from(3));
+        }
+    }
     let checklist_bytes = read(&a.checklist)?;
     let doc = starmark_checklist::parse(
         &checklist_bytes,

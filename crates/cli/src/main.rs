@@ -10,6 +10,7 @@ mod config;
 mod evaluate_cmd;
 mod registry_cmds;
 mod scan_cmd;
+mod walk;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -328,6 +329,19 @@ enum ChecklistCommand {
     Check(CheckArgs),
     /// Print the checklist's JSON Schema.
     Schema,
+    /// Walk the document-review criteria one by one, with what evidence
+    /// each needs, saving every answer into FILE at once; stop any time
+    /// (`q` or end of input) and run again to continue.
+    ///
+    /// Exit codes: 0 every document-review criterion is answered; 3
+    /// stopped with some unanswered; 2 unreadable checklist.
+    Walk {
+        /// The checklist to fill in (TOML, edited in place keeping its comments, or JSON).
+        file: PathBuf,
+        /// Language of the prompts and texts [default: Japanese if LANG starts with ja, else English].
+        #[arg(long, value_parser = parse_lang)]
+        lang: Option<starmark_criteria::Lang>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -394,6 +408,14 @@ struct EvaluateArgs {
     /// Print the evaluation as JSON.
     #[arg(long)]
     json: bool,
+    /// First walk the checklist's unanswered document-review criteria in
+    /// the terminal (as `starmark checklist walk`), saving each answer into
+    /// --checklist; the evaluation runs once every one is answered.
+    #[arg(long)]
+    interactive: bool,
+    /// Language of the walk [default: Japanese if LANG starts with ja, else English].
+    #[arg(long, value_parser = parse_lang, requires = "interactive")]
+    lang: Option<starmark_criteria::Lang>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -508,6 +530,10 @@ struct MapArgs {
     to: String,
     #[arg(long)]
     json: bool,
+}
+
+fn parse_lang(s: &str) -> Result<starmark_criteria::Lang, String> {
+    s.parse()
 }
 
 fn parse_level(s: &str) -> Result<starmark_criteria::Level, String> {

@@ -198,7 +198,6 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
             return Err(e.into());
         }
     };
-    let mut completed = completed;
     completed.evidence_bundle = Some(starmark_checklist::EvidenceBundle {
         manifest_sha256: bundle.manifest_sha256.clone(),
         key_id: Some(bundle.manifest.signer.key_id.clone()),

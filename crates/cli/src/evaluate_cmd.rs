@@ -264,7 +264,8 @@ fn write_outputs(
     at: jiff::Timestamp,
     tool: &str,
 ) -> Result<()> {
-    let input = starmark_report::Input { checklist: completed, evaluation, catalog, evaluated_at: at, tool };
+    let input =
+        starmark_report::Input { checklist: completed, evaluation, catalog, evaluated_at: at, tool, root: "../" };
     let ja = starmark_report::html::page(&input, starmark_criteria::Lang::Ja)?;
     let en = starmark_report::html::page(&input, starmark_criteria::Lang::En)?;
     let xlsx = starmark_report::xlsx::write(&input)?;

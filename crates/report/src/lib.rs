@@ -37,6 +37,10 @@ pub struct Input<'a> {
     pub evaluated_at: jiff::Timestamp,
     /// The tool and its version, e.g. `starmark 0.1.0`.
     pub tool: &'a str,
+    /// The completed checklist's folder as seen from where the reports are
+    /// kept (`../` for `starmark evaluate`'s `reports/`; empty if they sit
+    /// beside it): every relative path a report gives starts with it.
+    pub root: &'a str,
 }
 
 /// One criterion with everything the reports show about it.

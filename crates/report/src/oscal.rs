@@ -82,7 +82,7 @@ pub fn assessment_results(input: &Input) -> Value {
             .map(|e| {
                 let mut v = json!({ "description": e.description.clone().unwrap_or_else(|| crate::evidence_line(e)) });
                 if let Some(p) = &e.path {
-                    crate::set(&mut v, "href", p.clone());
+                    crate::set(&mut v, "href", format!("{}{p}", input.root));
                 }
                 let mut props = Vec::new();
                 if let Some(s) = &e.sha256 {
@@ -227,14 +227,14 @@ pub fn assessment_results(input: &Input) -> Value {
             ],
         },
         "import-ap": {
-            "href": "checklist.toml",
+            "href": format!("{}checklist.toml", input.root),
             "remarks": "The plan of a self-evaluation under this scheme is the vendor's checklist (starmark-checklist/1).",
         },
         "results": [result],
     });
     if let Some(b) = &c.evidence_bundle {
         let mut rlink = json!({
-            "href": "evidence/manifest.json",
+            "href": format!("{}evidence/manifest.json", input.root),
             "media-type": "application/json",
             "hashes": [{ "algorithm": "SHA-256", "value": b.manifest_sha256 }],
         });

@@ -10,9 +10,6 @@ use starmark_criteria::Lang;
 
 use crate::{Input, Outcome};
 
-/// The file the results point into.
-const CHECKLIST: &str = "checklist.toml";
-
 pub fn log(input: &Input) -> Value {
     let mut rules = Vec::new();
     let mut results = Vec::new();
@@ -63,7 +60,7 @@ pub fn log(input: &Input) -> Value {
             "level": level,
             "message": { "text": text },
             "locations": [{
-                "physicalLocation": { "artifactLocation": { "uri": CHECKLIST } },
+                "physicalLocation": { "artifactLocation": { "uri": format!("{}checklist.toml", input.root) } },
                 "logicalLocations": [{ "name": item.id, "kind": "member" }],
             }],
             "partialFingerprints": { "starmark/criterion": item.id },

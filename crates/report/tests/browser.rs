@@ -58,6 +58,7 @@ fn report_pages_are_inert_and_accessible_in_chromium() {
         catalog,
         evaluated_at: "2026-11-28T09:00:00Z".parse().unwrap(),
         tool: "starmark 0.1.0",
+        root: "../",
     };
     let dir = tempfile::tempdir().unwrap();
     let mut pages = Vec::new();

@@ -73,6 +73,7 @@ fn with_input<T>(f: impl FnOnce(&Input) -> T) -> T {
         catalog,
         evaluated_at: "2026-11-28T09:00:00Z".parse().unwrap(),
         tool: "starmark 0.1.0",
+        root: "../",
     };
     f(&input)
 }
@@ -158,6 +159,10 @@ fn oscal_findings_say_satisfied_only_for_conforms() {
     // The evidence bundle's manifest, by digest.
     let rlink = &doc["assessment-results"]["back-matter"]["resources"][0]["rlinks"][0];
     assert_eq!(rlink["hashes"][0]["value"], DIGEST);
+    // Relative references resolve from the reports' folder.
+    assert_eq!(rlink["href"], "../evidence/manifest.json");
+    assert_eq!(doc["assessment-results"]["import-ap"]["href"], "../checklist.toml");
+    assert!(obs["relevant-evidence"].to_string().contains("\"../evidence/scan/scan-1.json\""), "{obs:#}");
     // Same evaluation, same document (name-based UUIDs).
     assert_eq!(doc, with_input(starmark_report::oscal::assessment_results));
 }
@@ -172,8 +177,14 @@ fn oscal_stays_valid_with_hostile_ids_and_empty_names() {
     c.evidence_bundle = Some(EvidenceBundle { manifest_sha256: "nothex".into(), key_id: Some(String::new()) });
     let cats = CatalogSet::embedded().unwrap();
     let catalog = cats.catalog("star-1", "1.1").unwrap();
-    let input =
-        Input { checklist: &c, evaluation: &e, catalog, evaluated_at: jiff::Timestamp::UNIX_EPOCH, tool: "starmark" };
+    let input = Input {
+        checklist: &c,
+        evaluation: &e,
+        catalog,
+        evaluated_at: jiff::Timestamp::UNIX_EPOCH,
+        tool: "starmark",
+        root: "",
+    };
     let doc = starmark_report::oscal::assessment_results(&input);
     let errors = oscal_errors(&v, &doc);
     assert!(errors.is_empty(), "{}", errors.join("\n"));

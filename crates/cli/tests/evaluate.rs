@@ -259,6 +259,38 @@ fn the_hardened_device_goes_from_evaluation_to_a_label() {
     assert!(en.contains("The vendor keeps the evaluation evidence") && en.contains(&digest), "{en}");
     assert!(!en.contains("exposed/tcp/22"), "the page shows no evidence content");
 
+    // Renewal with a new evaluation (from the scan kept in the bundle): once
+    // granted, the product page names the new bundle.
+    let out2 = dir.join("out2");
+    let o = starmark(&[
+        "evaluate",
+        "--checklist",
+        EXAMPLE,
+        "--scan-results",
+        out.join("evidence/scan/scan-1.json").to_str().unwrap(),
+        "--sbom",
+        &format!("{VULN}/scenarios/no_vulns/sbom.spdx.json"),
+        "--advisories",
+        &format!("{VULN}/osv"),
+        "--key",
+        key.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+        "--json",
+    ]);
+    let v2: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    let digest2 = v2["evidence_manifest_sha256"].as_str().unwrap().to_string();
+    assert_ne!(digest2, digest);
+    let (code, renewal) =
+        common::cli(&url, &t.vendor, &["renew", &label_id, out2.join("checklist.toml").to_str().unwrap()]);
+    assert_eq!(code, 0, "{renewal:#}");
+    let renewal_id = renewal["id"].as_str().unwrap().to_string();
+    assert_eq!(common::cli(&url, &t.liaison, &["owner", "inquiry", &renewal_id, "--outcome", "cleared"]).0, 0);
+    let (code, renewed) = common::cli(&url, &t.reviewer, &["owner", "grant", &renewal_id]);
+    assert_eq!((code, renewed["id"].as_str()), (0, Some(label_id.as_str())), "{renewed:#}");
+    let ja = page("ja");
+    assert!(ja.contains(&digest2) && !ja.contains(&digest), "the page names the renewal's evidence");
+
     // A change of the product, reported with its new evidence: a bundle
     // that does not verify is refused before anything is sent…
     let tampered = dir.join("tampered");

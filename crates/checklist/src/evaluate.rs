@@ -54,11 +54,27 @@ pub struct ScanInput {
     /// Present when protocol checks ran; says whether the brute-force test did.
     #[serde(default)]
     pub check_settings: Option<serde_json::Value>,
-    /// Exposed ports whose service the scan could not identify
-    /// (`tcp/8000`, `udp/5000`), read from the report's port lists.
+    /// What a brute-force scan can vouch for when it finds no login to
+    /// test; `None` if the brute-force test did not run in this scan.
     #[serde(skip)]
-    pub unidentified: Vec<String>,
+    pub login_coverage: Option<LoginCoverage>,
 }
+
+/// How far a scan with the brute-force test looked for password logins.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginCoverage {
+    /// Every interface the scan found reachable (`tcp/22`, `udp/161`).
+    pub exposed: Vec<String>,
+    /// Why a password login could exist that the test did not look for:
+    /// ports not scanned, checks not run, services with no login test.
+    pub gaps: Vec<String>,
+}
+
+/// Services whose logins the credential check looks for (and so the
+/// brute-force test would try).
+const LOGIN_TESTED: &[&str] = &["ssh", "telnet", "ftp", "mqtt", "rtsp", "http"];
+/// UDP services with no login of any kind.
+const UDP_NO_LOGIN: &[&str] = &["dns", "tftp", "ntp", "netbios-ns", "ssdp", "ws-discovery", "mdns", "coap"];
 
 /// A vulnerability finding as `starmark vuln --json` writes it.
 #[derive(Debug, Clone, Deserialize)]
@@ -98,17 +114,8 @@ impl ScanInput {
         if s.format != "starmark-scan/1" {
             return Err(err(format!("its format is {:?}", s.format)));
         }
-        let port = |p: &serde_json::Value| p.get("port").and_then(serde_json::Value::as_u64).unwrap_or(0);
-        let list = |v: Option<&serde_json::Value>| v.and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
-        for p in list(raw.pointer("/tcp/open")) {
-            if p.pointer("/service/name").and_then(serde_json::Value::as_str).is_none_or(|n| n == "unknown") {
-                s.unidentified.push(format!("tcp/{}", port(&p)));
-            }
-        }
-        for p in list(raw.pointer("/udp/ports")) {
-            if p.get("state").and_then(serde_json::Value::as_str) == Some("open_unrecognised") {
-                s.unidentified.push(format!("udp/{}", port(&p)));
-            }
+        if s.brute_force_ran() {
+            s.login_coverage = Some(login_coverage(&raw, &s.findings));
         }
         Ok(s)
     }
@@ -120,6 +127,75 @@ impl ScanInput {
                 .iter()
                 .any(|f| f.id.starts_with("bruteforce/") || f.id.starts_with("inconclusive/brute-force/"))
     }
+}
+
+/// Reads from a scan report how far its brute-force test looked (rule in
+/// `docs/evaluate.md`, S1.1-04).
+fn login_coverage(raw: &serde_json::Value, findings: &[ScanFinding]) -> LoginCoverage {
+    use serde_json::Value;
+    let port = |p: &Value| p.get("port").and_then(Value::as_u64).unwrap_or(0);
+    let list = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut c = LoginCoverage::default();
+    match raw.pointer("/tcp/scanned").and_then(Value::as_str) {
+        Some("1-65535") => {}
+        other => c.gaps.push(format!("the scan covered TCP ports {} only, not 1-65535", other.unwrap_or("(unknown)"))),
+    }
+    let enabled: Vec<String> =
+        list(raw.pointer("/check_settings/enabled")).iter().filter_map(|v| v.as_str().map(String::from)).collect();
+    for check in ["credentials", "http"] {
+        if !enabled.iter().any(|e| e == check) {
+            c.gaps.push(format!("the {check} check did not run, so logins it finds were not looked for"));
+        }
+    }
+    let checks = list(raw.get("checks"));
+    let checked = |check: &str, p: u64| {
+        checks.iter().any(|x| {
+            x.get("check").and_then(Value::as_str) == Some(check) && x.get("port").and_then(Value::as_u64) == Some(p)
+        })
+    };
+    for p in list(raw.pointer("/tcp/open")) {
+        let n = port(&p);
+        c.exposed.push(format!("tcp/{n}"));
+        let name = p.pointer("/service/name").and_then(Value::as_str).unwrap_or("unknown");
+        if LOGIN_TESTED.contains(&name) || (name == "tls" && checked("http", n)) {
+            continue;
+        }
+        c.gaps.push(match name {
+            "tls" => format!("tcp/{n} speaks TLS but no web check ran on it, so a login there was not looked for"),
+            "unknown" => format!("the service on tcp/{n} could not be identified, so a login there was not looked for"),
+            other => format!("tcp/{n} ({other}): starmark has no brute-force test for this service"),
+        });
+    }
+    for p in list(raw.pointer("/udp/ports")) {
+        let n = port(&p);
+        match p.get("state").and_then(Value::as_str) {
+            Some("open") => {
+                c.exposed.push(format!("udp/{n}"));
+                let service = p.get("service").and_then(Value::as_str).unwrap_or("unknown");
+                if !UDP_NO_LOGIN.contains(&service) {
+                    c.gaps.push(format!(
+                        "udp/{n} ({service}): its secrets (such as SNMP communities) can be guessed and starmark has no brute-force test for them"
+                    ));
+                }
+            }
+            Some("open_unrecognised") => {
+                c.exposed.push(format!("udp/{n}"));
+                c.gaps.push(format!(
+                    "the service on udp/{n} could not be identified, so a login there was not looked for"
+                ));
+            }
+            _ => {}
+        }
+    }
+    // A password login the SSH check saw but the test did not try (only
+    // keyboard-interactive, for instance).
+    for f in findings.iter().filter(|f| f.id.starts_with("ssh/password-login/")) {
+        let at = format!("/{}", f.id.trim_start_matches("ssh/password-login/"));
+        if !findings.iter().any(|b| b.id.starts_with("bruteforce/") && b.id.ends_with(&at)) {
+            c.gaps.push(format!("{}: the SSH server takes passwords but the brute-force test did not try it", f.id));
+        }
+    }
+    c
 }
 
 impl VulnInput {
@@ -279,25 +355,29 @@ fn s1_1_04(scan: Option<&ScanInput>) -> BruteForce {
             open,
         );
     }
+    // Whether surfaces resisted or none was found, the test settles
+    // nothing unless the scan with it saw the whole device and could have
+    // found every login on it.
+    let unfinished: Vec<String> = s.findings.iter().filter(|f| unfinished(f)).map(|f| f.id.clone()).collect();
+    let gaps: Vec<String> = match &s.login_coverage {
+        Some(c) => c.gaps.clone(),
+        None => vec!["no scan with the brute-force test says what it covered".into()],
+    };
+    if !s.complete || !unfinished.is_empty() || !gaps.is_empty() {
+        let mut why = vec![if resists.is_empty() {
+            "the brute-force test found no login surface to test, but".to_string()
+        } else {
+            format!("every login surface tested ({}) locked out or slowed down, but", resists.len())
+        }];
+        if !s.complete || !unfinished.is_empty() {
+            why.push("the scan is incomplete or a check could not finish, so a login may have been missed".into());
+        }
+        why.extend(gaps);
+        return BruteForce::Decided(Verdict::Inconclusive, why.join("; "), [unfinished, resists].concat());
+    }
     if !resists.is_empty() {
         let basis = format!("every login surface tested ({}) locked out or slowed down", resists.len());
         return BruteForce::Decided(Verdict::Conforms, basis, resists);
-    }
-    // No surface was tested. That settles nothing unless the scan saw the
-    // whole device and knew every service on it.
-    let unfinished: Vec<String> = s.findings.iter().filter(|f| unfinished(f)).map(|f| f.id.clone()).collect();
-    if !s.complete || !unfinished.is_empty() || !s.unidentified.is_empty() {
-        let mut why = vec!["the brute-force test found no login surface to test".to_string()];
-        if !s.complete || !unfinished.is_empty() {
-            why.push("but the scan is incomplete or a check could not finish, so one may have been missed".into());
-        }
-        if !s.unidentified.is_empty() {
-            why.push(format!(
-                "but the service on {} could not be identified, so a login there was not tested",
-                s.unidentified.join(", ")
-            ));
-        }
-        return BruteForce::Decided(Verdict::Inconclusive, why.join(", "), unfinished);
     }
     let exposed: Vec<String> =
         s.findings.iter().filter(|f| f.id.starts_with("exposed/")).map(|f| f.id.clone()).collect();
@@ -482,8 +562,11 @@ fn set(item: &mut Item, verdict: Verdict, method: MethodUsed, findings: &[String
         item.method.sort();
     }
     for e in files {
-        if !item.evidence.iter().any(|x| x.path == e.path) {
-            item.evidence.push(e);
+        // A report cited by an earlier evaluation under the same path is
+        // replaced: the digest must be this evaluation's.
+        match item.evidence.iter_mut().find(|x| x.path.is_some() && x.path == e.path) {
+            Some(x) => *x = e,
+            None => item.evidence.push(e),
         }
     }
     for f in findings {
@@ -508,19 +591,16 @@ mod tests {
     }
 
     fn scan(complete: bool, findings: Vec<ScanFinding>) -> ScanInput {
-        ScanInput {
-            format: "starmark-scan/1".into(),
-            complete,
-            findings,
-            check_settings: None,
-            unidentified: Vec::new(),
-        }
+        ScanInput { format: "starmark-scan/1".into(), complete, findings, check_settings: None, login_coverage: None }
     }
 
-    /// A scan whose settings say the brute-force test ran.
+    /// A scan whose settings say the brute-force test ran, covering every
+    /// interface it found with nothing left unlooked at.
     fn brute_forced(complete: bool, findings: Vec<ScanFinding>) -> ScanInput {
         let check_settings = Some(serde_json::json!({"brute_force": {"attempts": 10, "pace": 1000}}));
-        ScanInput { check_settings, ..scan(complete, findings) }
+        let exposed = findings.iter().filter_map(|f| f.id.strip_prefix("exposed/")).map(String::from).collect();
+        let login_coverage = Some(LoginCoverage { exposed, gaps: Vec::new() });
+        ScanInput { check_settings, login_coverage, ..scan(complete, findings) }
     }
 
     fn vuln(verdict: Verdict) -> VulnInput {
@@ -568,8 +648,22 @@ mod tests {
     fn s1_1_04_only_from_the_brute_force_test() {
         let c = checklist(&[("S1.1-04", Some(Verdict::Conforms), None)]);
         let files = EvidenceFiles::default();
-        let run = |f: Vec<ScanFinding>| verdict_of(&evaluate(&c, Some(&scan(true, f)), None, &files).1, "S1.1-04");
-        assert_eq!(run(Vec::new()), Some(Verdict::Inconclusive), "not run: the vendor's answer does not count");
+        let run =
+            |f: Vec<ScanFinding>| verdict_of(&evaluate(&c, Some(&brute_forced(true, f)), None, &files).1, "S1.1-04");
+        let not_run = evaluate(&c, Some(&scan(true, Vec::new())), None, &files).1;
+        assert_eq!(
+            verdict_of(&not_run, "S1.1-04"),
+            Some(Verdict::Inconclusive),
+            "not run: the vendor's answer does not count"
+        );
+        // Resisting surfaces with a gap in what was looked at: not a pass.
+        let gappy = ScanInput {
+            login_coverage: Some(LoginCoverage { exposed: Vec::new(), gaps: vec!["tcp/8000 unknown".into()] }),
+            ..brute_forced(true, vec![finding("bruteforce/resists/tcp/22", "info", &["S1.1-04"])])
+        };
+        let e = evaluate(&c, Some(&gappy), None, &files).1;
+        assert_eq!(verdict_of(&e, "S1.1-04"), Some(Verdict::Inconclusive));
+        assert!(e.items[0].basis.contains("tcp/8000 unknown"), "{}", e.items[0].basis);
         assert_eq!(run(vec![finding("bruteforce/resists/tcp/22", "info", &["S1.1-04"])]), Some(Verdict::Conforms));
         assert_eq!(
             run(vec![
@@ -609,11 +703,16 @@ mod tests {
         assert_eq!((e.verdict, item.verdict), (None, None));
         let (_, e) = run(Some(Verdict::DoesNotConform), &brute_forced(true, exposed()));
         assert_eq!(e.verdict, Some(Verdict::DoesNotConform));
-        // A service the scan could not name may be a login: never a pass.
-        let unknown = ScanInput { unidentified: vec!["tcp/8000".into()], ..brute_forced(true, exposed()) };
+        // A gap in what the test looked at (a service it cannot name or
+        // test, ports not scanned): never a pass, and the gap is named.
+        let gap = "the service on tcp/8000 could not be identified, so a login there was not looked for";
+        let unknown = ScanInput {
+            login_coverage: Some(LoginCoverage { exposed: vec!["tcp/8000".into()], gaps: vec![gap.into()] }),
+            ..brute_forced(true, exposed())
+        };
         let (_, e) = run(Some(Verdict::Conforms), &unknown);
         assert_eq!((e.verdict, e.decided_by), (Some(Verdict::Inconclusive), "device_check"));
-        assert!(e.basis.contains("tcp/8000"), "{}", e.basis);
+        assert!(e.basis.contains(gap), "{}", e.basis);
         let (_, e) = run(Some(Verdict::Conforms), &brute_forced(false, exposed()));
         assert_eq!(e.verdict, Some(Verdict::Inconclusive), "incomplete scan");
         let mut stuck = exposed();
@@ -626,12 +725,53 @@ mod tests {
     }
 
     #[test]
-    fn the_scan_report_names_ports_whose_service_is_unknown() {
-        let json = br#"{"format": "starmark-scan/1", "complete": true, "findings": [],
-            "tcp": {"open": [{"port": 22, "service": {"name": "ssh"}}, {"port": 8000}, {"port": 81, "service": {"name": "unknown"}}]},
-            "udp": {"ports": [{"port": 53, "state": "closed"}, {"port": 5000, "state": "open_unrecognised", "reply_bytes": 3}]}}"#;
-        let s = ScanInput::parse("s.json", json).unwrap();
-        assert_eq!(s.unidentified, ["tcp/8000", "tcp/81", "udp/5000"]);
+    fn a_brute_force_scan_names_where_it_could_not_look() {
+        let report = |scanned: &str, enabled: &str, extra: &str| {
+            format!(
+                r#"{{"format": "starmark-scan/1", "complete": true, "findings": [{extra}],
+                "check_settings": {{"enabled": [{enabled}], "brute_force": {{"attempts": 10, "pace": 1000}}}},
+                "checks": [{{"check": "http", "port": 443}}],
+                "tcp": {{"scanned": "{scanned}", "open": [{{"port": 22, "service": {{"name": "ssh"}}}},
+                  {{"port": 443, "service": {{"name": "tls"}}}}, {{"port": 8883, "service": {{"name": "tls"}}}},
+                  {{"port": 8000}}, {{"port": 81, "service": {{"name": "unknown"}}}}, {{"port": 5432, "service": {{"name": "postgresql"}}}}]}},
+                "udp": {{"ports": [{{"port": 53, "state": "closed"}}, {{"port": 123, "state": "open", "service": "ntp"}},
+                  {{"port": 161, "state": "open", "service": "snmp"}}, {{"port": 5000, "state": "open_unrecognised", "reply_bytes": 3}}]}}}}"#
+            )
+        };
+        let s = ScanInput::parse("s.json", report("1-65535", r#""credentials", "http""#, "").as_bytes()).unwrap();
+        let c = s.login_coverage.unwrap();
+        assert_eq!(
+            c.exposed,
+            ["tcp/22", "tcp/443", "tcp/8883", "tcp/8000", "tcp/81", "tcp/5432", "udp/123", "udp/161", "udp/5000"]
+        );
+        let gaps = c.gaps.join("\n");
+        for named in [
+            "tcp/8883 speaks TLS",
+            "tcp/8000 could not",
+            "tcp/81 could not",
+            "tcp/5432 (postgresql)",
+            "udp/161 (snmp)",
+            "udp/5000 could not",
+        ] {
+            assert!(gaps.contains(named), "{named}: {gaps}");
+        }
+        assert!(!gaps.contains("tcp/22") && !gaps.contains("tcp/443 ") && !gaps.contains("udp/123"), "{gaps}");
+        // Partial scans and checks left out are gaps too.
+        let s = ScanInput::parse("s.json", report("22", r#""ssh""#, "").as_bytes()).unwrap();
+        let gaps = s.login_coverage.unwrap().gaps.join("\n");
+        assert!(
+            gaps.contains("TCP ports 22 only")
+                && gaps.contains("the credentials check did not run")
+                && gaps.contains("the http check did not run"),
+            "{gaps}"
+        );
+        // SSH taking passwords the test did not try.
+        let f = r#"{"id": "ssh/password-login/tcp/22", "severity": "info", "criteria": ["S1.1-04"]}"#;
+        let s = ScanInput::parse("s.json", report("1-65535", r#""credentials", "http""#, f).as_bytes()).unwrap();
+        assert!(s.login_coverage.unwrap().gaps.join("\n").contains("ssh/password-login/tcp/22"));
+        // Without the brute-force test there is no coverage to speak of.
+        let plain = br#"{"format": "starmark-scan/1", "complete": true, "findings": []}"#;
+        assert_eq!(ScanInput::parse("s.json", plain).unwrap().login_coverage, None);
     }
 
     #[test]

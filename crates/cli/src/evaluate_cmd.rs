@@ -39,21 +39,31 @@ fn combine(scans: &[ScanInput]) -> Option<ScanInput> {
         check_settings: scans.iter().find_map(|s| {
             s.check_settings.as_ref().filter(|c| c.get("brute_force").is_some_and(|b| !b.is_null())).cloned()
         }),
-        // A port one scan could not name counts only if no other scan named it.
-        unidentified: scans
+        // The brute-force scan vouches only for what it saw itself: a port
+        // another scan found that it did not is a gap.
+        login_coverage: scans
             .iter()
-            .flat_map(|s| &s.unidentified)
-            .filter(|p| {
-                scans
-                    .iter()
-                    .all(|s| s.unidentified.contains(p) || !s.findings.iter().any(|f| f.id == format!("exposed/{p}")))
-            })
-            .fold(Vec::new(), |mut v, p| {
-                if !v.contains(p) {
-                    v.push(p.clone());
+            .filter_map(|s| s.login_coverage.as_ref())
+            .map(|c| {
+                let mut c = c.clone();
+                let mut unseen: Vec<String> = Vec::new();
+                for f in scans.iter().flat_map(|s| &s.findings) {
+                    if let Some(p) = f.id.strip_prefix("exposed/")
+                        && !c.exposed.iter().any(|e| e == p)
+                        && !unseen.iter().any(|u| u == p)
+                    {
+                        unseen.push(p.to_string());
+                    }
                 }
-                v
-            }),
+                if !unseen.is_empty() {
+                    c.gaps.push(format!(
+                        "{} reachable in another scan but not in the scan with the brute-force test",
+                        unseen.join(", ")
+                    ));
+                }
+                c
+            })
+            .min_by_key(|c| c.gaps.len()),
     })
 }
 
@@ -115,7 +125,20 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
     // The files the checklist cites go into the bundle; a digest that does
     // not match stops everything before the device is touched.
     let base = a.checklist.parent().map(Path::to_path_buf).unwrap_or_default();
-    let cited = cited_documents(&doc.checklist, &base)?;
+    let mut cited = cited_documents(&doc.checklist, &base)?;
+    for d in &a.document {
+        let name = format!("documents/{}", file_name(d));
+        let bytes = read(d)?;
+        match cited.files.iter().find(|(n, _, _)| *n == name) {
+            // The same file cited and given: kept once.
+            Some((_, _, p)) if std::fs::read(p).is_ok_and(|b| b == bytes) => {}
+            Some(_) => bail!(
+                "--document {}: another file is already kept as {name} (cited by the checklist); rename one of them",
+                d.display()
+            ),
+            None => cited.files.push((name, "document".into(), d.clone())),
+        }
+    }
 
     // Everything the bundle will hold: (name in the bundle, role, source).
     let staging = tempfile::tempdir().context("a temporary folder")?;
@@ -163,9 +186,6 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
         }
         _ => None,
     };
-    for d in &a.document {
-        files.push((format!("documents/{}", file_name(d)), "document".into(), d.clone()));
-    }
     files.push((
         format!("checklist/vendor-{}", file_name(&a.checklist)),
         "vendor-checklist".into(),
@@ -186,34 +206,30 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
     files.push(("checklist/evaluated.toml".into(), "checklist".into(), c_path.clone()));
     files.push(("evaluation.json".into(), "evaluation".into(), e_path.clone()));
 
-    let created = !a.out.exists();
-    std::fs::create_dir_all(&a.out).with_context(|| format!("{}: cannot be created", a.out.display()))?;
+    // Whole or absent: everything is written into a folder beside --out
+    // and renamed into place at the end; on any error it is removed.
+    let parent = a.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("{}: cannot be created", parent.display()))?;
+    let work = tempfile::Builder::new()
+        .prefix(".starmark-evaluation-")
+        .tempdir_in(parent)
+        .with_context(|| format!("{}: cannot write here", parent.display()))?;
     let at = jiff::Timestamp::now();
-    let bundle = match starmark_evidence::write(&a.out.join(BUNDLE), &files, &key, at) {
-        Ok(b) => b,
-        Err(e) => {
-            if created {
-                let _ = std::fs::remove_dir_all(&a.out);
-            }
-            return Err(e.into());
-        }
-    };
+    let bundle = starmark_evidence::write(&work.path().join(BUNDLE), &files, &key, at)?;
     completed.evidence_bundle = Some(starmark_checklist::EvidenceBundle {
         manifest_sha256: bundle.manifest_sha256.clone(),
         key_id: Some(bundle.manifest.signer.key_id.clone()),
     });
     let tool = format!("starmark {}", env!("CARGO_PKG_VERSION"));
-    let written = write_outputs(&a.out, &completed, &evaluation, &evaluation_json, catalog, at, &tool);
-    if let Err(e) = written {
-        // Whole or absent: a bundle without its checklist and reports is
-        // not an evaluation.
-        if created {
-            let _ = std::fs::remove_dir_all(&a.out);
-        } else {
-            let _ = std::fs::remove_dir_all(a.out.join(BUNDLE));
-        }
-        return Err(e);
+    write_outputs(work.path(), &completed, &evaluation, &evaluation_json, catalog, at, &tool)?;
+    if a.out.exists() {
+        // Checked empty at the start; refuse if something appeared since.
+        std::fs::remove_dir(&a.out)
+            .with_context(|| format!("{}: is no longer empty; nothing was written there", a.out.display()))?;
     }
+    std::fs::rename(work.path(), &a.out).with_context(|| format!("{}: cannot be written", a.out.display()))?;
+    // The folder was renamed away; nothing is left for the guard to remove.
+    let _ = work.keep();
 
     if a.json {
         let mut v = serde_json::to_value(&evaluation)?;
@@ -245,9 +261,16 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
         );
     }
     let verdicts: Vec<Verdict> = evaluation.items.iter().filter_map(|i| i.verdict).collect();
+    // An applicable criterion left unanswered, or one of the catalog's the
+    // checklist leaves out, is not a pass.
+    let unanswered = completed
+        .items
+        .iter()
+        .any(|i| i.applicability != Some(starmark_checklist::Applicability::NotApplicable) && i.verdict.is_none())
+        || catalog.requirements.iter().any(|r| !completed.items.iter().any(|i| i.id == r.id));
     Ok(if evaluation.contradictions > 0 || verdicts.contains(&Verdict::DoesNotConform) {
         ExitCode::from(1)
-    } else if verdicts.contains(&Verdict::Inconclusive) {
+    } else if verdicts.contains(&Verdict::Inconclusive) || unanswered {
         ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
@@ -294,8 +317,9 @@ fn write_outputs(
 struct Cited {
     /// (name in the bundle, role, source) of every file found.
     files: Vec<(String, String, PathBuf)>,
-    /// Cited path → its path in the completed checklist (inside the bundle).
-    moved: Vec<(String, String)>,
+    /// Cited path → its path in the completed checklist (inside the
+    /// bundle) and its SHA-256.
+    moved: Vec<(String, String, String)>,
     /// (criterion, note) for files that could not be kept.
     notes: Vec<(String, String)>,
 }
@@ -303,10 +327,22 @@ struct Cited {
 fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cited> {
     let mut out = Cited::default();
     let mut mismatched = Vec::new();
+    // Digests of the files already taken, by cited path.
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let root = base.canonicalize().unwrap_or_else(|_| base.to_path_buf());
     for item in &c.items {
         for e in &item.evidence {
             let Some(cited) = &e.path else { continue };
-            if out.moved.iter().any(|(p, _)| p == cited) {
+            if let Some((_, digest)) = seen.iter().find(|(p, _)| p == cited) {
+                if let Some(declared) = &e.sha256
+                    && declared != digest
+                {
+                    mismatched.push(format!(
+                        "  {} ({}): the checklist says SHA-256 {declared}, the file is {digest}",
+                        base.join(cited).display(),
+                        item.id
+                    ));
+                }
                 continue;
             }
             let rel = Path::new(cited);
@@ -319,6 +355,14 @@ fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cit
                 continue;
             }
             let source = base.join(rel);
+            // A link may not lead out of the checklist's folder.
+            if source.canonicalize().is_ok_and(|real| !real.starts_with(&root)) {
+                let note = format!(
+                    "evidence {cited}: a link to a file outside the checklist's folder, so it is not in the bundle; keep it yourself"
+                );
+                out.notes.push((item.id.clone(), note));
+                continue;
+            }
             let bytes = match std::fs::read(&source) {
                 Ok(b) => b,
                 Err(_) => {
@@ -340,8 +384,9 @@ fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cit
                 ));
                 continue;
             }
+            seen.push((cited.clone(), digest.clone()));
             let name = format!("documents/{}", rel.to_string_lossy().replace('\\', "/"));
-            out.moved.push((cited.clone(), format!("{BUNDLE}/{name}")));
+            out.moved.push((cited.clone(), format!("{BUNDLE}/{name}"), digest));
             out.files.push((name, "document".into(), source));
         }
     }
@@ -361,8 +406,12 @@ impl Cited {
     fn apply(&self, c: &mut starmark_checklist::Checklist, e: &mut starmark_checklist::evaluate::Evaluation) {
         for item in &mut c.items {
             for ev in &mut item.evidence {
-                if let Some((_, to)) = self.moved.iter().find(|(from, _)| ev.path.as_deref() == Some(from.as_str())) {
+                if let Some((_, to, digest)) =
+                    self.moved.iter().find(|(from, _, _)| ev.path.as_deref() == Some(from.as_str()))
+                {
                     ev.path = Some(to.clone());
+                    // A citation without a digest gets the bundled file's.
+                    ev.sha256.get_or_insert_with(|| digest.clone());
                 }
             }
         }

@@ -41,6 +41,7 @@ struct Texts {
     too_long: &'static str,
     forbidden: &'static str,
     empty: &'static str,
+    not_utf8: &'static str,
 }
 
 const JA: Texts = Texts {
@@ -63,6 +64,7 @@ const JA: Texts = Texts {
     too_long: "長すぎます",
     forbidden: "制御文字や双方向制御文字は使えません",
     empty: "空にはできません",
+    not_utf8: "UTF-8 の文字列として読めません",
 };
 
 const EN: Texts = Texts {
@@ -85,6 +87,7 @@ const EN: Texts = Texts {
     too_long: "too long",
     forbidden: "control and bidirectional-override characters cannot be used",
     empty: "cannot be empty",
+    not_utf8: "not UTF-8 text",
 };
 
 /// How the walk ended.
@@ -132,18 +135,18 @@ enum Answer<T> {
 }
 
 impl<R: BufRead, W: Write> Walker<'_, R, W> {
-    /// One line of input, without its line break; `None` at the end of input.
-    fn line(&mut self) -> Result<Option<String>> {
-        let mut s = String::new();
-        // A line longer than any field may be is read no further than that.
+    /// One line of input, without its line break; `None` at the end of
+    /// input. A line that is too long or not UTF-8 is an unusable answer.
+    fn line(&mut self) -> Result<Option<Result<String, String>>> {
         let limit = u64::try_from(starmark_checklist::MAX_TEXT_CHARS * 4 + 2).unwrap_or(u64::MAX);
-        let n = std::io::Read::take(&mut self.input, limit).read_line(&mut s).context("standard input")?;
+        let mut bytes = Vec::new();
+        let n = std::io::Read::take(&mut self.input, limit).read_until(b'\n', &mut bytes).context("standard input")?;
         if n == 0 {
             return Ok(None);
         }
-        if u64::try_from(n).unwrap_or(u64::MAX) >= limit && !s.ends_with('\n') {
+        if u64::try_from(n).unwrap_or(u64::MAX) >= limit && !bytes.ends_with(b"\n") {
             // The rest of an over-long line is skipped, not taken as the
-            // next answer; what was read is refused as too long.
+            // next answer.
             let mut rest = Vec::new();
             loop {
                 rest.clear();
@@ -152,8 +155,12 @@ impl<R: BufRead, W: Write> Walker<'_, R, W> {
                     break;
                 }
             }
+            return Ok(Some(Err(format!("{} (> {} characters)", self.t.too_long, starmark_checklist::MAX_TEXT_CHARS))));
         }
-        Ok(Some(s.trim_end_matches(['\n', '\r']).to_string()))
+        Ok(Some(match String::from_utf8(bytes) {
+            Ok(s) => Ok(s.trim_end_matches(['\n', '\r']).to_string()),
+            Err(_) => Err(self.t.not_utf8.to_string()),
+        }))
     }
 
     fn say(&mut self, text: &str) -> Result<()> {
@@ -170,7 +177,13 @@ impl<R: BufRead, W: Write> Walker<'_, R, W> {
                 self.say("")?;
                 return Ok(Answer::Stop);
             };
-            match parse(line.trim()) {
+            let parsed = match line {
+                // `q` stops at any question.
+                Ok(l) if matches!(l.trim(), "q" | "quit") => return Ok(Answer::Stop),
+                Ok(l) => parse(l.trim()),
+                Err(why) => Err(why),
+            };
+            match parsed {
                 Ok(v) => return Ok(Answer::Value(v)),
                 Err(why) => self.say(&format!("  {why}; {}", self.t.again))?,
             }
@@ -383,6 +396,10 @@ fn save(
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp =
         tempfile::NamedTempFile::new_in(dir).with_context(|| format!("{}: cannot write here", dir.display()))?;
+    // The file keeps its permissions (a temporary file starts private).
+    if let Ok(m) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(m.permissions())?;
+    }
     tmp.write_all(text.as_bytes())?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).with_context(|| format!("{}: cannot be replaced", path.display()))?;

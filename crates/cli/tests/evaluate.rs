@@ -66,6 +66,10 @@ fn evaluate(addr: &str, dir: &Path, scenario: &str, sbom: &str) -> (i32, Value) 
     (o.status.code().unwrap(), v)
 }
 
+fn text_path(dir: &Path) -> std::path::PathBuf {
+    dir.join("checklist.toml")
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {
@@ -389,6 +393,68 @@ fn bad_input_is_refused_and_nothing_is_written() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
     assert!(item(&v, "S1.1-05")["attention"].to_string().contains("evidence/psirt-policy.md: no such file"), "{v:#}");
     assert!(out.join("evidence/documents/evidence/design-interfaces.md").exists());
+    std::fs::remove_dir_all(&out).unwrap();
+    // The same path cited twice with two digests: the wrong one is named.
+    let copy2 = tmp.path().join("copy2");
+    copy_dir(Path::new(EXAMPLE).parent().unwrap(), &copy2);
+    let text = std::fs::read_to_string(copy2.join("checklist.toml")).unwrap();
+    let good = "1fa2476285984c1c391825941beb8bcb8f38f1afeb3be83ca72a3e8f056eba8e";
+    let at = text.rfind(good).unwrap();
+    let twice = format!("{}{}{}", &text[..at], "0".repeat(64), &text[at + 64..]);
+    assert_ne!(twice.matches(good).count(), 0, "psirt-policy.md is cited twice in the example");
+    std::fs::write(copy2.join("checklist.toml"), &twice).unwrap();
+    let run = |checklist: &Path, extra: &[&str]| {
+        let mut args = vec!["evaluate", "--checklist", checklist.to_str().unwrap(), "--key", key.to_str().unwrap()];
+        args.extend_from_slice(&["--out", out.to_str().unwrap(), "--json"]);
+        args.extend_from_slice(extra);
+        starmark(&args)
+    };
+    let o = run(&copy2.join("checklist.toml"), &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains(&format!("the checklist says SHA-256 {}", "0".repeat(64))), "{}", all(&o));
+    assert!(!out.exists());
+    // A cited link leading out of the checklist's folder is not bundled.
+    std::fs::write(text_path(&copy2), &text).unwrap();
+    std::fs::remove_file(copy2.join("evidence/psirt-policy.md")).unwrap();
+    std::os::unix::fs::symlink(&key, copy2.join("evidence/psirt-policy.md")).unwrap();
+    let o = run(&copy2.join("checklist.toml"), &[]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    assert!(item(&v, "S1.1-05")["attention"].to_string().contains("a link to a file outside"), "{v:#}");
+    assert!(!out.join("evidence/documents/evidence/psirt-policy.md").exists());
+    std::fs::remove_dir_all(&out).unwrap();
+    // A document given with --document and cited by the checklist is kept
+    // once; the output folder may exist if it is empty; an unanswered
+    // criterion is not a pass (exit 3, not 0).
+    std::fs::create_dir_all(&out).unwrap();
+    let unanswered = text
+        .replacen("verdict = \"conforms\"\n", "", 1)
+        .replace("path = \"evidence/design-interfaces.md\"", "path = \"design-interfaces.md\"");
+    std::fs::write(text_path(&copy), &unanswered).unwrap();
+    let example_dir = Path::new(EXAMPLE).parent().unwrap();
+    std::fs::copy(example_dir.join("evidence/psirt-policy.md"), copy.join("evidence/psirt-policy.md")).unwrap();
+    std::fs::copy(example_dir.join("evidence/design-interfaces.md"), copy.join("design-interfaces.md")).unwrap();
+    let design = copy.join("design-interfaces.md");
+    let o = run(&copy.join("checklist.toml"), &["--document", design.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3), "{}", all(&o));
+    assert!(out.join("evidence/documents/design-interfaces.md").exists());
+    std::fs::remove_dir_all(&out).unwrap();
+    // …but another file under the same name is refused before anything runs.
+    let other = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("design-interfaces.md"), "a different file").unwrap();
+    let o = run(&copy.join("checklist.toml"), &["--document", other.join("design-interfaces.md").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains("another file is already kept as documents/design-interfaces.md"), "{}", all(&o));
+    assert!(!out.exists());
+    std::fs::create_dir_all(&out).unwrap();
+    let o = run(&copy.join("checklist.toml"), &[]);
+    assert_eq!(o.status.code(), Some(3), "{}", all(&o));
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".starmark-evaluation-"))
+        .collect();
+    assert!(leftovers.is_empty(), "the working folder is renamed into place");
     std::fs::remove_dir_all(&out).unwrap();
     // A checklist against criteria this starmark does not know.
     let unknown = tmp.path().join("unknown.toml");

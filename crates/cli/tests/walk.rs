@@ -49,6 +49,8 @@ fn answers_are_saved_as_given_and_the_walk_resumes() {
     use starmark_checklist::{Applicability, Verdict};
     let tmp = tempfile::tempdir().unwrap();
     let path = blank(tmp.path(), "checklist.toml");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
     // S1.1-01 applies and conforms, with a file that is missing, one outside
     // the folder, then the right one; S1.1-02 is not applicable; then quit.
     let answers =
@@ -73,6 +75,7 @@ fn answers_are_saved_as_given_and_the_walk_resumes() {
     assert_eq!(s02.applicability, Some(Applicability::NotApplicable));
     assert_eq!(s02.justification.as_deref(), Some("No passwords at all."));
     assert_eq!(item(&c, "S1.1-03").verdict, None);
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640, "the file keeps its mode");
     // The template's guidance comments are still there.
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("# S1.1-01  Access control on every IP-reachable function"), "{text}");
@@ -115,6 +118,25 @@ fn japanese_prompts_and_hostile_answers() {
     let s01 = item(&c, "S1.1-01");
     assert_eq!(s01.justification.as_deref(), Some("対象となる機能がない"));
     assert_eq!(item(&c, "S1.1-02").applicability, None);
+    // Not UTF-8 (Shift_JIS), or a long line cut mid-character: asked again.
+    let mut bytes = b"n\n\x83\x65\x83\x58\x83\x67\n".to_vec();
+    bytes.extend_from_slice(format!("A{}\n", "あ".repeat(14_000)).as_bytes());
+    bytes.extend_from_slice("理由\n".as_bytes());
+    let o = Command::cargo_bin("starmark")
+        .unwrap()
+        .args(["checklist", "walk", path.to_str().unwrap(), "--lang", "en"])
+        .write_stdin(bytes)
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(err.contains("not UTF-8 text; please answer again") && err.contains("too long"), "{err}");
+    assert_eq!(item(&parse(&path), "S1.1-02").justification.as_deref(), Some("理由"));
+    // `q` stops at any question, even a free-text one: nothing is saved
+    // for the criterion it was asked about.
+    let o = starmark(&["checklist", "walk", path.to_str().unwrap(), "--lang", "en"], "y\nc\n\nq\n");
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(item(&parse(&path), "S1.1-03").verdict, None);
+    assert_eq!(item(&parse(&path), "S1.1-03").remarks, None);
     // Five unusable answers in a row stop the walk rather than loop.
     let o = starmark(&["checklist", "walk", path.to_str().unwrap(), "--lang", "en"], &"?\n".repeat(50));
     assert_eq!(o.status.code(), Some(3));

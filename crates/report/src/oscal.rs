@@ -37,6 +37,27 @@ fn prop(name: &str, value: &str) -> Value {
     json!({ "name": name, "ns": NS, "value": value })
 }
 
+/// `s` as an OSCAL string (non-empty, no line breaks, no outer
+/// whitespace): whitespace runs become one space; `None` if nothing is left.
+fn oscal_string(s: &str) -> Option<String> {
+    let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!joined.is_empty()).then_some(joined)
+}
+
+/// A property whose value comes from the vendor's data: dropped if the
+/// value has nothing OSCAL can hold.
+fn vendor_prop(name: &str, value: &str) -> Option<Value> {
+    oscal_string(value).map(|v| prop(name, &v))
+}
+
+/// A relative path as a URI reference: every byte other than unreserved
+/// characters and `/` percent-encoded (spaces, Japanese file names).
+fn href(path: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+    percent_encoding::utf8_percent_encode(path, KEEP).to_string()
+}
+
 /// `s` as an OSCAL token (an XML NCName): criterion IDs already are;
 /// anything else has its other characters replaced with `_`.
 fn token(s: &str) -> String {
@@ -51,8 +72,8 @@ fn token(s: &str) -> String {
 /// A party: OSCAL names are non-empty strings without outer whitespace.
 fn party(uuid: &str, name: &str) -> Value {
     let mut p = json!({ "uuid": uuid, "type": "organization" });
-    if !name.trim().is_empty() {
-        crate::set(&mut p, "name", name.trim());
+    if let Some(n) = oscal_string(name) {
+        crate::set(&mut p, "name", n);
     }
     p
 }
@@ -82,14 +103,14 @@ pub fn assessment_results(input: &Input) -> Value {
             .map(|e| {
                 let mut v = json!({ "description": e.description.clone().unwrap_or_else(|| crate::evidence_line(e)) });
                 if let Some(p) = &e.path {
-                    crate::set(&mut v, "href", format!("{}{p}", input.root));
+                    crate::set(&mut v, "href", href(&format!("{}{p}", input.root)));
                 }
                 let mut props = Vec::new();
-                if let Some(s) = &e.sha256 {
-                    props.push(prop("sha256", s));
+                if let Some(p) = e.sha256.as_deref().and_then(|s| vendor_prop("sha256", s)) {
+                    props.push(p);
                 }
                 if let Some(f) = &e.finding {
-                    props.push(prop("finding", f));
+                    props.extend(vendor_prop("finding", f));
                     crate::set(&mut v, "description", format!("starmark finding {f}"));
                 }
                 if !props.is_empty() {
@@ -227,18 +248,18 @@ pub fn assessment_results(input: &Input) -> Value {
             ],
         },
         "import-ap": {
-            "href": format!("{}checklist.toml", input.root),
+            "href": href(&format!("{}checklist.toml", input.root)),
             "remarks": "The plan of a self-evaluation under this scheme is the vendor's checklist (starmark-checklist/1).",
         },
         "results": [result],
     });
     if let Some(b) = &c.evidence_bundle {
         let mut rlink = json!({
-            "href": format!("{}evidence/manifest.json", input.root),
+            "href": href(&format!("{}evidence/manifest.json", input.root)),
             "media-type": "application/json",
             "hashes": [{ "algorithm": "SHA-256", "value": b.manifest_sha256 }],
         });
-        if b.manifest_sha256.len() != 64 {
+        if !(b.manifest_sha256.len() == 64 && b.manifest_sha256.bytes().all(|x| x.is_ascii_hexdigit())) {
             rlink.as_object_mut().map(|o| o.remove("hashes"));
         }
         let mut resource = json!({
@@ -246,8 +267,8 @@ pub fn assessment_results(input: &Input) -> Value {
             "title": "Evidence bundle manifest (signed, Ed25519)",
             "rlinks": [rlink],
         });
-        if let Some(k) = b.key_id.as_deref().filter(|k| !k.trim().is_empty()) {
-            crate::set(&mut resource, "props", json!([prop("signing-key-id", k)]));
+        if let Some(p) = b.key_id.as_deref().and_then(|k| vendor_prop("signing-key-id", k)) {
+            crate::set(&mut resource, "props", json!([p]));
         }
         crate::set(&mut doc, "back-matter", json!({ "resources": [resource] }));
     }

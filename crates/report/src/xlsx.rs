@@ -45,6 +45,28 @@ fn both(ja: &str, en: &str) -> String {
     }
 }
 
+/// Excel holds at most 32,767 UTF-16 units in a cell.
+const CELL_MAX: usize = 32_767;
+const TRUNCATED: &str = " … (truncated here: the HTML report and evaluation.json have it all)";
+
+/// `s`, cut to what a cell holds, saying so.
+fn fit(s: String) -> String {
+    if s.encode_utf16().count() <= CELL_MAX {
+        return s;
+    }
+    let room = CELL_MAX - TRUNCATED.encode_utf16().count();
+    let mut used = 0;
+    let mut out = String::new();
+    for c in s.chars() {
+        used += c.len_utf16();
+        if used > room {
+            break;
+        }
+        out.push(c);
+    }
+    out + TRUNCATED
+}
+
 /// The sheet's content: the heading block (label, value), a blank row,
 /// the column headings, and one row per criterion.
 pub fn cells(input: &Input) -> Vec<Vec<String>> {
@@ -140,6 +162,11 @@ pub fn cells(input: &Input) -> Vec<Vec<String>> {
             item.evidence.iter().map(evidence_line).collect::<Vec<_>>().join("\n"),
             remarks.join("\n"),
         ]);
+    }
+    for row in &mut out {
+        for cell in row.iter_mut() {
+            *cell = fit(std::mem::take(cell));
+        }
     }
     out
 }

@@ -47,7 +47,7 @@ fn report_pages_are_inert_and_accessible_in_chromium() {
             evidence: String::new(),
         }],
         check_settings: None,
-        unidentified: Vec::new(),
+        login_coverage: None,
     };
     let (done, e) = evaluate(&c, Some(&scan), None, &EvidenceFiles::default());
     let cats = CatalogSet::embedded().unwrap();

@@ -54,7 +54,7 @@ fn evaluated() -> (Checklist, Evaluation) {
             finding("risky/tcp/23", "high", &["S1.1-13"]),
         ],
         check_settings: None,
-        unidentified: Vec::new(),
+        login_coverage: None,
     };
     let files = EvidenceFiles { scan: Some(("evidence/scan/scan-1.json".into(), "ab".repeat(32))), vuln: None };
     let (mut done, e) = evaluate(&c, Some(&scan), None, &files);
@@ -175,6 +175,22 @@ fn oscal_stays_valid_with_hostile_ids_and_empty_names() {
     c.evaluator.name = "   ".into();
     c.applicant.name = Default::default();
     c.evidence_bundle = Some(EvidenceBundle { manifest_sha256: "nothex".into(), key_id: Some(String::new()) });
+    c.evaluator.name = "Acme\nLab ".into();
+    c.product.name.en = Some("Camera\n\tX".into());
+    c.items[1].evidence = vec![
+        starmark_checklist::Evidence {
+            path: Some("design spec.pdf".into()),
+            sha256: Some(String::new()),
+            ..Default::default()
+        },
+        starmark_checklist::Evidence {
+            path: Some("設計書/仕様 1.pdf".into()),
+            sha256: Some(" ".into()),
+            ..Default::default()
+        },
+        starmark_checklist::Evidence { finding: Some(String::new()), ..Default::default() },
+        starmark_checklist::Evidence { finding: Some(" a\nb ".into()), ..Default::default() },
+    ];
     let cats = CatalogSet::embedded().unwrap();
     let catalog = cats.catalog("star-1", "1.1").unwrap();
     let input = Input {
@@ -188,6 +204,7 @@ fn oscal_stays_valid_with_hostile_ids_and_empty_names() {
     let doc = starmark_report::oscal::assessment_results(&input);
     let errors = oscal_errors(&v, &doc);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
+    assert!(doc.to_string().contains("design%20spec.pdf"), "hrefs are percent-encoded");
 }
 
 // ---- xlsx ----
@@ -276,6 +293,36 @@ fn xlsx_reads_back_equal_in_libreoffice() {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(&csv_path).unwrap();
     let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
     assert_matches_checklist(&rows, "LibreOffice");
+}
+
+#[test]
+fn xlsx_cells_longer_than_excel_holds_are_cut_and_say_so() {
+    let (mut c, e) = evaluated();
+    // Four evaluation-item remarks of 10,000 characters each: each passes
+    // the format check, together they overflow a cell.
+    let long = "長".repeat(10_000);
+    c.items[0].remarks = Some(format!("{long}{long}{long}{long}"));
+    let cats = CatalogSet::embedded().unwrap();
+    let catalog = cats.catalog("star-1", "1.1").unwrap();
+    let input = Input {
+        checklist: &c,
+        evaluation: &e,
+        catalog,
+        evaluated_at: jiff::Timestamp::UNIX_EPOCH,
+        tool: "starmark",
+        root: "",
+    };
+    let bytes = starmark_report::xlsx::write(&input).unwrap();
+    use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let range = book.worksheet_range(starmark_report::xlsx::SHEET).unwrap();
+    let cell = range.rows().find(|r| r[1].to_string() == c.items[0].id).unwrap()[11].to_string();
+    assert!(cell.encode_utf16().count() <= 32_767);
+    assert!(
+        cell.starts_with(&long) && cell.ends_with("the HTML report and evaluation.json have it all)"),
+        "{}",
+        &cell[cell.len() - 200..]
+    );
 }
 
 // ---- HTML ----

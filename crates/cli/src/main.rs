@@ -66,7 +66,7 @@ enum Command {
     /// criterion was decided, contradictions) and DIR/evidence/ (the signed
     /// bundle). Exit codes: 0 every applicable criterion conforms; 1 a
     /// criterion does not conform or the vendor's answers contradict the
-    /// device; 3 a criterion is inconclusive; 2 unreadable input.
+    /// device; 3 a criterion is inconclusive or unanswered; 2 unreadable input.
     Evaluate(EvaluateArgs),
     /// Make an evaluator's Ed25519 key pair for signing evidence bundles:
     /// FILE (PKCS#8 PEM, readable by you only) and FILE.pub (share it).

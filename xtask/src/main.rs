@@ -167,6 +167,10 @@ const PACKAGES: &[(&str, &str)] = &[
     // Tools no one here wrote, for the protocol checks' accuracy tests.
     ("ssh-audit", "ssh-audit"),
     ("sslscan", "sslscan"),
+    // The transparency log's checkpoints and proofs are checked by Go's
+    // golang.org/x/mod/sumdb (built offline from Debian's sources).
+    ("go", "golang-go"),
+    ("/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog/tlog.go", "golang-golang-x-mod-dev"),
     // The evaluation's xlsx checklist is read back by LibreOffice.
     ("soffice", "libreoffice-calc-nogui"),
     // The browser harness (crates/server/tests/browser) runs on Node.js.

@@ -60,6 +60,35 @@ pub struct ScanInput {
     pub login_coverage: Option<LoginCoverage>,
 }
 
+/// A sentence of the evaluation in English and Japanese.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Said {
+    pub en: String,
+    pub ja: String,
+}
+
+impl Said {
+    pub fn new(en: impl Into<String>, ja: impl Into<String>) -> Said {
+        Said { en: en.into(), ja: ja.into() }
+    }
+
+    /// Sentences joined: `; ` in English, `。` in Japanese.
+    fn join(parts: &[Said]) -> Said {
+        Said {
+            en: parts.iter().map(|p| p.en.as_str()).collect::<Vec<_>>().join("; "),
+            ja: parts.iter().map(|p| p.ja.as_str()).collect::<Vec<_>>().join("。"),
+        }
+    }
+}
+
+fn verdict_ja(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Conforms => "適合",
+        Verdict::DoesNotConform => "不適合",
+        Verdict::Inconclusive => "判定不能",
+    }
+}
+
 /// How far a scan with the brute-force test looked for password logins.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoginCoverage {
@@ -67,7 +96,7 @@ pub struct LoginCoverage {
     pub exposed: Vec<String>,
     /// Why a password login could exist that the test did not look for:
     /// ports not scanned, checks not run, services with no login test.
-    pub gaps: Vec<String>,
+    pub gaps: Vec<Said>,
 }
 
 /// Services whose logins the credential check looks for (and so the
@@ -138,13 +167,22 @@ fn login_coverage(raw: &serde_json::Value, findings: &[ScanFinding]) -> LoginCov
     let mut c = LoginCoverage::default();
     match raw.pointer("/tcp/scanned").and_then(Value::as_str) {
         Some("1-65535") => {}
-        other => c.gaps.push(format!("the scan covered TCP ports {} only, not 1-65535", other.unwrap_or("(unknown)"))),
+        other => {
+            let ports = other.unwrap_or("(unknown)");
+            c.gaps.push(Said::new(
+                format!("the scan covered TCP ports {ports} only, not 1-65535"),
+                format!("走査した TCP ポートは {ports} のみで、1-65535 のすべてではない"),
+            ));
+        }
     }
     let enabled: Vec<String> =
         list(raw.pointer("/check_settings/enabled")).iter().filter_map(|v| v.as_str().map(String::from)).collect();
     for check in ["credentials", "http"] {
         if !enabled.iter().any(|e| e == check) {
-            c.gaps.push(format!("the {check} check did not run, so logins it finds were not looked for"));
+            c.gaps.push(Said::new(
+                format!("the {check} check did not run, so logins it finds were not looked for"),
+                format!("{check} 検査を実行しておらず、それが見つけるログインを探していない"),
+            ));
         }
     }
     let checks = list(raw.get("checks"));
@@ -161,9 +199,18 @@ fn login_coverage(raw: &serde_json::Value, findings: &[ScanFinding]) -> LoginCov
             continue;
         }
         c.gaps.push(match name {
-            "tls" => format!("tcp/{n} speaks TLS but no web check ran on it, so a login there was not looked for"),
-            "unknown" => format!("the service on tcp/{n} could not be identified, so a login there was not looked for"),
-            other => format!("tcp/{n} ({other}): starmark has no brute-force test for this service"),
+            "tls" => Said::new(
+                format!("tcp/{n} speaks TLS but no web check ran on it, so a login there was not looked for"),
+                format!("tcp/{n} は TLS で応答したが Web の検査を実行しておらず、そこでのログインを探していない"),
+            ),
+            "unknown" => Said::new(
+                format!("the service on tcp/{n} could not be identified, so a login there was not looked for"),
+                format!("tcp/{n} のサービスを識別できず、そこでのログインを探していない"),
+            ),
+            other => Said::new(
+                format!("tcp/{n} ({other}): starmark has no brute-force test for this service"),
+                format!("tcp/{n}（{other}）: このサービスの総当たり試験は starmark にない"),
+            ),
         });
     }
     for p in list(raw.pointer("/udp/ports")) {
@@ -173,15 +220,17 @@ fn login_coverage(raw: &serde_json::Value, findings: &[ScanFinding]) -> LoginCov
                 c.exposed.push(format!("udp/{n}"));
                 let service = p.get("service").and_then(Value::as_str).unwrap_or("unknown");
                 if !UDP_NO_LOGIN.contains(&service) {
-                    c.gaps.push(format!(
-                        "udp/{n} ({service}): its secrets (such as SNMP communities) can be guessed and starmark has no brute-force test for them"
+                    c.gaps.push(Said::new(
+                        format!("udp/{n} ({service}): its secrets (such as SNMP communities) can be guessed and starmark has no brute-force test for them"),
+                        format!("udp/{n}（{service}）: その秘密情報（SNMP コミュニティ等）は推測でき、starmark にはその総当たり試験がない"),
                     ));
                 }
             }
             Some("open_unrecognised") => {
                 c.exposed.push(format!("udp/{n}"));
-                c.gaps.push(format!(
-                    "the service on udp/{n} could not be identified, so a login there was not looked for"
+                c.gaps.push(Said::new(
+                    format!("the service on udp/{n} could not be identified, so a login there was not looked for"),
+                    format!("udp/{n} のサービスを識別できず、そこでのログインを探していない"),
                 ));
             }
             _ => {}
@@ -192,7 +241,10 @@ fn login_coverage(raw: &serde_json::Value, findings: &[ScanFinding]) -> LoginCov
     for f in findings.iter().filter(|f| f.id.starts_with("ssh/password-login/")) {
         let at = format!("/{}", f.id.trim_start_matches("ssh/password-login/"));
         if !findings.iter().any(|b| b.id.starts_with("bruteforce/") && b.id.ends_with(&at)) {
-            c.gaps.push(format!("{}: the SSH server takes passwords but the brute-force test did not try it", f.id));
+            c.gaps.push(Said::new(
+                format!("{}: the SSH server takes passwords but the brute-force test did not try it", f.id),
+                format!("{}: SSH サーバはパスワードを受け付けるが、総当たり試験はそれを試していない", f.id),
+            ));
         }
     }
     c
@@ -235,14 +287,27 @@ pub struct ItemEvaluation {
     pub decided_by: &'static str,
     /// The rule applied, in words.
     pub basis: String,
+    pub basis_ja: String,
     /// The scan and vulnerability findings the verdict rests on.
     pub findings: Vec<String>,
     /// The vendor's answer and the device disagree.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contradiction: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contradiction_ja: Option<String>,
     /// What the evaluator must account for (warnings, unfinished checks).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attention: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attention_ja: Vec<String>,
+}
+
+impl ItemEvaluation {
+    /// Adds a note for the evaluator, in both languages.
+    pub fn attend(&mut self, note: Said) {
+        self.attention.push(note.en);
+        self.attention_ja.push(note.ja);
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -266,14 +331,14 @@ fn unfinished(f: &ScanFinding) -> bool {
 }
 
 /// The device-check verdict for S1.1-13.
-fn s1_1_13(scan: Option<&ScanInput>, vuln: Option<&VulnInput>) -> (Verdict, String, Vec<String>) {
+fn s1_1_13(scan: Option<&ScanInput>, vuln: Option<&VulnInput>) -> (Verdict, Said, Vec<String>) {
     let mut why = Vec::new();
     let mut findings = Vec::new();
     let mut verdict = Verdict::Conforms;
     match scan {
         None => {
             verdict = Verdict::Inconclusive;
-            why.push("no scan of the device was given".to_string());
+            why.push(no_scan());
         }
         Some(s) => {
             let bearing: Vec<&ScanFinding> =
@@ -282,18 +347,24 @@ fn s1_1_13(scan: Option<&ScanInput>, vuln: Option<&VulnInput>) -> (Verdict, Stri
             let open: Vec<&&ScanFinding> = bearing.iter().filter(|f| unfinished(f)).collect();
             if !high.is_empty() {
                 verdict = Verdict::DoesNotConform;
-                why.push(format!("the scan found {} risky or undeclared interface finding(s)", high.len()));
+                why.push(Said::new(
+                    format!("the scan found {} risky or undeclared interface finding(s)", high.len()),
+                    format!("走査で危険又は未申告のインタフェースが {} 件見つかった", high.len()),
+                ));
                 findings.extend(high.iter().map(|f| f.id.clone()));
             }
             if !s.complete || !open.is_empty() {
                 verdict = worst(verdict, Verdict::Inconclusive);
-                why.push("the scan is incomplete or a check on an interface could not finish".into());
+                why.push(Said::new(
+                    "the scan is incomplete or a check on an interface could not finish",
+                    "走査が完了していないか、インタフェースの検査が終わらなかった",
+                ));
                 findings.extend(open.iter().map(|f| f.id.clone()));
             }
             if high.is_empty() && s.complete && open.is_empty() {
-                why.push(format!(
-                    "the scan completed; {} exposed interface(s), none risky or undeclared",
-                    bearing.len()
+                why.push(Said::new(
+                    format!("the scan completed; {} exposed interface(s), none risky or undeclared", bearing.len()),
+                    format!("走査は完了し、公開インタフェース {} 件のいずれも危険でも未申告でもない", bearing.len()),
                 ));
                 findings.extend(bearing.iter().map(|f| f.id.clone()));
             }
@@ -302,36 +373,49 @@ fn s1_1_13(scan: Option<&ScanInput>, vuln: Option<&VulnInput>) -> (Verdict, Stri
     match vuln {
         None => {
             verdict = worst(verdict, Verdict::Inconclusive);
-            why.push("no known-vulnerability check (SBOM and advisories) was given".into());
+            why.push(Said::new(
+                "no known-vulnerability check (SBOM and advisories) was given",
+                "既知の脆弱性の検査（SBOM と脆弱性情報）が与えられていない",
+            ));
         }
         Some(v) => {
             verdict = worst(verdict, v.verdict);
-            why.push(format!("the known-vulnerability check gives {}: {}", v.verdict.id(), v.reasons.join("; ")));
+            why.push(Said::new(
+                format!("the known-vulnerability check gives {}: {}", v.verdict.id(), v.reasons.join("; ")),
+                format!("既知の脆弱性の検査の結果は{}: {}", verdict_ja(v.verdict), v.reasons.join("; ")),
+            ));
             findings.extend(v.findings.iter().filter(|f| f.status == "affected").map(|f| f.id.clone()));
         }
     }
-    (verdict, why.join("; "), findings)
+    (verdict, Said::join(&why), findings)
+}
+
+fn no_scan() -> Said {
+    Said::new("no scan of the device was given", "機器の走査結果が与えられていない")
 }
 
 /// What the brute-force test says about S1.1-04.
 enum BruteForce {
     /// The test decides: verdict, basis, findings.
-    Decided(Verdict, String, Vec<String>),
+    Decided(Verdict, Said, Vec<String>),
     /// A complete scan found no interface that takes a password, every
     /// exposed service identified: nothing to guess at, so the test cannot
     /// decide and the vendor's account of its logins stands.
-    NoPasswordLogin(String, Vec<String>),
+    NoPasswordLogin(Said, Vec<String>),
 }
 
 /// The device-check verdict for S1.1-04, from the brute-force test only.
 fn s1_1_04(scan: Option<&ScanInput>) -> BruteForce {
     let Some(s) = scan else {
-        return BruteForce::Decided(Verdict::Inconclusive, "no scan of the device was given".into(), Vec::new());
+        return BruteForce::Decided(Verdict::Inconclusive, no_scan(), Vec::new());
     };
     if !s.brute_force_ran() {
         return BruteForce::Decided(
             Verdict::Inconclusive,
-            "the brute-force test did not run (`starmark scan --danger-brute-force-test`); S1.1-04 is decided only by it".into(),
+            Said::new(
+                "the brute-force test did not run (`starmark scan --danger-brute-force-test`); S1.1-04 is decided only by it",
+                "総当たり試験（starmark scan --danger-brute-force-test）を実施していない。S1.1-04 はこの試験でのみ判定する",
+            ),
             Vec::new(),
         );
     }
@@ -344,14 +428,17 @@ fn s1_1_04(scan: Option<&ScanInput>) -> BruteForce {
     if !failed.is_empty() {
         return BruteForce::Decided(
             Verdict::DoesNotConform,
-            "a login surface did not resist the brute-force test".into(),
+            Said::new("a login surface did not resist the brute-force test", "総当たり試験に耐えないログイン面がある"),
             failed,
         );
     }
     if !open.is_empty() {
         return BruteForce::Decided(
             Verdict::Inconclusive,
-            "the brute-force test could not finish on a login surface".into(),
+            Said::new(
+                "the brute-force test could not finish on a login surface",
+                "総当たり試験が終わらなかったログイン面がある",
+            ),
             open,
         );
     }
@@ -359,34 +446,60 @@ fn s1_1_04(scan: Option<&ScanInput>) -> BruteForce {
     // nothing unless the scan with it saw the whole device and could have
     // found every login on it.
     let unfinished: Vec<String> = s.findings.iter().filter(|f| unfinished(f)).map(|f| f.id.clone()).collect();
-    let gaps: Vec<String> = match &s.login_coverage {
+    let gaps: Vec<Said> = match &s.login_coverage {
         Some(c) => c.gaps.clone(),
-        None => vec!["no scan with the brute-force test says what it covered".into()],
+        None => vec![Said::new(
+            "no scan with the brute-force test says what it covered",
+            "総当たり試験を含む走査の対象範囲が分からない",
+        )],
     };
     if !s.complete || !unfinished.is_empty() || !gaps.is_empty() {
         let mut why = vec![if resists.is_empty() {
-            "the brute-force test found no login surface to test, but".to_string()
+            Said::new(
+                "the brute-force test found no login surface to test, but",
+                "総当たり試験で試すログイン面は見つからなかったが、次の点で見落としがありうる",
+            )
         } else {
-            format!("every login surface tested ({}) locked out or slowed down, but", resists.len())
+            Said::new(
+                format!("every login surface tested ({}) locked out or slowed down, but", resists.len()),
+                format!(
+                    "試したログイン面（{} 件）はすべてロックアウト又は遅延したが、次の点で見落としがありうる",
+                    resists.len()
+                ),
+            )
         }];
         if !s.complete || !unfinished.is_empty() {
-            why.push("the scan is incomplete or a check could not finish, so a login may have been missed".into());
+            why.push(Said::new(
+                "the scan is incomplete or a check could not finish, so a login may have been missed",
+                "走査が完了していないか検査が終わらず、ログインを見落とした可能性がある",
+            ));
         }
         why.extend(gaps);
-        return BruteForce::Decided(Verdict::Inconclusive, why.join("; "), [unfinished, resists].concat());
+        return BruteForce::Decided(Verdict::Inconclusive, Said::join(&why), [unfinished, resists].concat());
     }
     if !resists.is_empty() {
-        let basis = format!("every login surface tested ({}) locked out or slowed down", resists.len());
+        let basis = Said::new(
+            format!("every login surface tested ({}) locked out or slowed down", resists.len()),
+            format!("試したログイン面（{} 件）はすべてロックアウト又は遅延した", resists.len()),
+        );
         return BruteForce::Decided(Verdict::Conforms, basis, resists);
     }
     let exposed: Vec<String> =
         s.findings.iter().filter(|f| f.id.starts_with("exposed/")).map(|f| f.id.clone()).collect();
     BruteForce::NoPasswordLogin(
-        format!(
-            "the brute-force test ran on a complete scan and found no interface that takes a password \
-             ({} exposed, every service identified); nothing could be guessed at, so the vendor's account of \
-             how users log in stands",
-            exposed.len()
+        Said::new(
+            format!(
+                "the brute-force test ran on a complete scan and found no interface that takes a password \
+                 ({} exposed, every service identified); nothing could be guessed at, so the vendor's account of \
+                 how users log in stands",
+                exposed.len()
+            ),
+            format!(
+                "総当たり試験は完了した走査で実施し、パスワードで入れるインタフェースは見つからなかった\
+                 （公開 {} 件、サービスはすべて識別済み）。推測の対象がないため、利用者の認証方法についての\
+                 ベンダーの回答を採る",
+                exposed.len()
+            ),
         ),
         exposed,
     )
@@ -436,37 +549,47 @@ pub fn evaluate(
             },
             _ => None,
         };
-        if item.applicability == Some(Applicability::NotApplicable) {
-            items.push(ItemEvaluation {
-                id: item.id.clone(),
-                verdict: None,
+        let id = item.id.clone();
+        let record = |verdict: Option<Verdict>,
+                      decided_by: &'static str,
+                      basis: Said,
+                      findings: Vec<String>,
+                      contradiction: Option<Said>,
+                      attention: Vec<Said>| {
+            let mut e = ItemEvaluation {
+                id: id.clone(),
+                verdict,
                 vendor_verdict: vendor,
-                decided_by: "document",
-                basis: "the vendor declares the criterion not applicable".into(),
-                findings: Vec::new(),
-                contradiction: None,
+                decided_by,
+                basis: basis.en,
+                basis_ja: basis.ja,
+                findings,
+                contradiction_ja: contradiction.as_ref().map(|c| c.ja.clone()),
+                contradiction: contradiction.map(|c| c.en),
                 attention: Vec::new(),
-            });
+                attention_ja: Vec::new(),
+            };
+            for a in attention {
+                e.attend(a);
+            }
+            e
+        };
+        if item.applicability == Some(Applicability::NotApplicable) {
+            let basis =
+                Said::new("the vendor declares the criterion not applicable", "ベンダーはこの要件を対象外としている");
+            items.push(record(None, "document", basis, Vec::new(), None, Vec::new()));
             continue;
         }
         if let Some(((verdict, basis, findings), with_vuln)) = device {
             let contradiction = match (vendor, verdict) {
-                (Some(Verdict::Conforms), Verdict::DoesNotConform) => {
-                    Some(format!("the vendor's checklist says conforms; the device check shows otherwise: {basis}"))
-                }
+                (Some(Verdict::Conforms), Verdict::DoesNotConform) => Some(Said::new(
+                    format!("the vendor's checklist says conforms; the device check shows otherwise: {}", basis.en),
+                    format!("チェックリストでは適合としているが、実機確認の結果は異なる: {}", basis.ja),
+                )),
                 _ => None,
             };
             set(item, verdict, MethodUsed::DeviceCheck, &findings, file_evidence(with_vuln));
-            items.push(ItemEvaluation {
-                id: item.id.clone(),
-                verdict: Some(verdict),
-                vendor_verdict: vendor,
-                decided_by: "device_check",
-                basis,
-                findings,
-                contradiction,
-                attention: Vec::new(),
-            });
+            items.push(record(Some(verdict), "device_check", basis, findings, contradiction, Vec::new()));
             continue;
         }
         if let Some((basis, findings)) = no_password_login {
@@ -480,20 +603,13 @@ pub fn evaluate(
                     item.method.sort();
                 }
             }
-            items.push(ItemEvaluation {
-                id: item.id.clone(),
-                verdict: vendor,
-                vendor_verdict: vendor,
-                decided_by: "document",
-                basis,
-                findings,
-                contradiction: None,
-                attention: vec![
-                    "say in the remarks how users authenticate (e.g. SSH keys only, pairing through the app) and \
-                     why no password can be guessed over the network"
-                        .into(),
-                ],
-            });
+            let note = Said::new(
+                "say in the remarks how users authenticate (e.g. SSH keys only, pairing through the app) and \
+                 why no password can be guessed over the network",
+                "利用者の認証方法（SSH の公開鍵のみ、アプリ経由のペアリング等）と、ネットワーク経由でパスワードを\
+                 推測できない理由を備考に書いてください",
+            );
+            items.push(record(vendor, "document", basis, findings, None, vec![note]));
             continue;
         }
         // Document criteria: the vendor's answer, unless the device shows
@@ -502,50 +618,56 @@ pub fn evaluate(
             scan.map(|s| s.findings.iter().filter(|f| f.criteria.contains(&item.id)).collect()).unwrap_or_default();
         let high: Vec<String> =
             bearing.iter().filter(|f| f.severity == "high" && !unfinished(f)).map(|f| f.id.clone()).collect();
-        let mut attention: Vec<String> = bearing
+        let mut attention: Vec<Said> = bearing
             .iter()
             .filter(|f| f.severity == "warning")
-            .map(|f| format!("{}: {} — account for it in the remarks", f.id, f.title))
+            .map(|f| {
+                Said::new(
+                    format!("{}: {} — account for it in the remarks", f.id, f.title),
+                    format!("{}: {} — 備考で説明してください", f.id, f.title),
+                )
+            })
             .collect();
-        attention.extend(
-            bearing
-                .iter()
-                .filter(|f| unfinished(f))
-                .map(|f| format!("{}: a device check bearing on this criterion could not finish", f.id)),
-        );
+        attention.extend(bearing.iter().filter(|f| unfinished(f)).map(|f| {
+            Said::new(
+                format!("{}: a device check bearing on this criterion could not finish", f.id),
+                format!("{}: この要件に関わる実機確認が終わらなかった", f.id),
+            )
+        }));
         if !high.is_empty() {
-            let basis = format!("the device shows {} high-severity finding(s) bearing on this criterion", high.len());
-            let contradiction = (vendor == Some(Verdict::Conforms))
-                .then(|| format!("the vendor's checklist says conforms; the device shows {}", high.join(", ")));
-            set(item, Verdict::DoesNotConform, MethodUsed::DeviceCheck, &high, file_evidence(false));
-            items.push(ItemEvaluation {
-                id: item.id.clone(),
-                verdict: Some(Verdict::DoesNotConform),
-                vendor_verdict: vendor,
-                decided_by: "device_overrides_document",
-                basis,
-                findings: high,
-                contradiction,
-                attention,
+            let basis = Said::new(
+                format!("the device shows {} high-severity finding(s) bearing on this criterion", high.len()),
+                format!("実機でこの要件に関わる重大な所見が {} 件ある", high.len()),
+            );
+            let contradiction = (vendor == Some(Verdict::Conforms)).then(|| {
+                Said::new(
+                    format!("the vendor's checklist says conforms; the device shows {}", high.join(", ")),
+                    format!("チェックリストでは適合としているが、実機では次が見つかった: {}", high.join(", ")),
+                )
             });
+            set(item, Verdict::DoesNotConform, MethodUsed::DeviceCheck, &high, file_evidence(false));
+            let verdict = Some(Verdict::DoesNotConform);
+            items.push(record(verdict, "device_overrides_document", basis, high, contradiction, attention));
         } else {
-            items.push(ItemEvaluation {
-                id: item.id.clone(),
-                verdict: vendor,
-                vendor_verdict: vendor,
-                decided_by: "document",
-                basis: if bearing.is_empty() {
-                    "the vendor's document review; no device finding bears on it".into()
-                } else {
+            let basis = if bearing.is_empty() {
+                Said::new(
+                    "the vendor's document review; no device finding bears on it",
+                    "ベンダーの文書確認による。この要件に関わる実機の所見はない",
+                )
+            } else {
+                Said::new(
                     format!(
                         "the vendor's document review; {} device finding(s) bear on it, none failing it",
                         bearing.len()
-                    )
-                },
-                findings: bearing.iter().map(|f| f.id.clone()).collect(),
-                contradiction: None,
-                attention,
-            });
+                    ),
+                    format!(
+                        "ベンダーの文書確認による。この要件に関わる実機の所見 {} 件はいずれも不適合を示さない",
+                        bearing.len()
+                    ),
+                )
+            };
+            let findings = bearing.iter().map(|f| f.id.clone()).collect();
+            items.push(record(vendor, "document", basis, findings, None, attention));
         }
     }
     let contradictions = items.iter().filter(|i| i.contradiction.is_some()).count();
@@ -622,6 +744,10 @@ mod tests {
         }
     }
 
+    fn en(gaps: &[Said]) -> String {
+        gaps.iter().map(|g| g.en.as_str()).collect::<Vec<_>>().join("\n")
+    }
+
     fn verdict_of(e: &Evaluation, id: &str) -> Option<Verdict> {
         e.items.iter().find(|i| i.id == id).and_then(|i| i.verdict)
     }
@@ -658,7 +784,10 @@ mod tests {
         );
         // Resisting surfaces with a gap in what was looked at: not a pass.
         let gappy = ScanInput {
-            login_coverage: Some(LoginCoverage { exposed: Vec::new(), gaps: vec!["tcp/8000 unknown".into()] }),
+            login_coverage: Some(LoginCoverage {
+                exposed: Vec::new(),
+                gaps: vec![Said::new("tcp/8000 unknown", "tcp/8000 不明")],
+            }),
             ..brute_forced(true, vec![finding("bruteforce/resists/tcp/22", "info", &["S1.1-04"])])
         };
         let e = evaluate(&c, Some(&gappy), None, &files).1;
@@ -707,7 +836,7 @@ mod tests {
         // test, ports not scanned): never a pass, and the gap is named.
         let gap = "the service on tcp/8000 could not be identified, so a login there was not looked for";
         let unknown = ScanInput {
-            login_coverage: Some(LoginCoverage { exposed: vec!["tcp/8000".into()], gaps: vec![gap.into()] }),
+            login_coverage: Some(LoginCoverage { exposed: vec!["tcp/8000".into()], gaps: vec![Said::new(gap, "")] }),
             ..brute_forced(true, exposed())
         };
         let (_, e) = run(Some(Verdict::Conforms), &unknown);
@@ -744,7 +873,7 @@ mod tests {
             c.exposed,
             ["tcp/22", "tcp/443", "tcp/8883", "tcp/8000", "tcp/81", "tcp/5432", "udp/123", "udp/161", "udp/5000"]
         );
-        let gaps = c.gaps.join("\n");
+        let gaps = en(&c.gaps);
         for named in [
             "tcp/8883 speaks TLS",
             "tcp/8000 could not",
@@ -758,7 +887,7 @@ mod tests {
         assert!(!gaps.contains("tcp/22") && !gaps.contains("tcp/443 ") && !gaps.contains("udp/123"), "{gaps}");
         // Partial scans and checks left out are gaps too.
         let s = ScanInput::parse("s.json", report("22", r#""ssh""#, "").as_bytes()).unwrap();
-        let gaps = s.login_coverage.unwrap().gaps.join("\n");
+        let gaps = en(&s.login_coverage.unwrap().gaps);
         assert!(
             gaps.contains("TCP ports 22 only")
                 && gaps.contains("the credentials check did not run")
@@ -768,7 +897,7 @@ mod tests {
         // SSH taking passwords the test did not try.
         let f = r#"{"id": "ssh/password-login/tcp/22", "severity": "info", "criteria": ["S1.1-04"]}"#;
         let s = ScanInput::parse("s.json", report("1-65535", r#""credentials", "http""#, f).as_bytes()).unwrap();
-        assert!(s.login_coverage.unwrap().gaps.join("\n").contains("ssh/password-login/tcp/22"));
+        assert!(en(&s.login_coverage.unwrap().gaps).contains("ssh/password-login/tcp/22"));
         // Without the brute-force test there is no coverage to speak of.
         let plain = br#"{"format": "starmark-scan/1", "complete": true, "findings": []}"#;
         assert_eq!(ScanInput::parse("s.json", plain).unwrap().login_coverage, None);
@@ -799,6 +928,10 @@ mod tests {
         assert!(s12.attention[0].contains("mqtt/no-tls/tcp/1883"));
         assert_eq!(verdict_of(&e, "S1.1-15"), None);
         assert_eq!(e.contradictions, 1);
+        // Every basis, contradiction and note is also said in Japanese.
+        assert!(e.items.iter().all(|i| !i.basis_ja.is_empty() && i.attention.len() == i.attention_ja.len()));
+        assert!(s02.contradiction_ja.as_deref().unwrap().starts_with("チェックリストでは適合としているが"));
+        assert!(s12.attention_ja[0].contains("備考で説明してください"));
         // The completed checklist carries the device's verdict and finding.
         let item = done.items.iter().find(|i| i.id == "S1.1-02").unwrap();
         assert_eq!(item.verdict, Some(Verdict::DoesNotConform));

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use starmark_checklist::Verdict;
-use starmark_checklist::evaluate::{EvidenceFiles, ScanFinding, ScanInput, VulnInput, evaluate as merge};
+use starmark_checklist::evaluate::{EvidenceFiles, Said, ScanFinding, ScanInput, VulnInput, evaluate as merge};
 
 use crate::EvaluateArgs;
 
@@ -56,9 +56,10 @@ fn combine(scans: &[ScanInput]) -> Option<ScanInput> {
                     }
                 }
                 if !unseen.is_empty() {
-                    c.gaps.push(format!(
-                        "{} reachable in another scan but not in the scan with the brute-force test",
-                        unseen.join(", ")
+                    let ports = unseen.join(", ");
+                    c.gaps.push(Said::new(
+                        format!("{ports} reachable in another scan but not in the scan with the brute-force test"),
+                        format!("{ports} は別の走査で到達できたが、総当たり試験を含む走査では見えていない"),
                     ));
                 }
                 c
@@ -321,7 +322,7 @@ struct Cited {
     /// bundle) and its SHA-256.
     moved: Vec<(String, String, String)>,
     /// (criterion, note) for files that could not be kept.
-    notes: Vec<(String, String)>,
+    notes: Vec<(String, Said)>,
 }
 
 fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cited> {
@@ -348,8 +349,13 @@ fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cit
             let rel = Path::new(cited);
             let inside = rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
             if !inside {
-                let note = format!(
-                    "evidence {cited}: not a relative path inside the checklist's folder, so it is not in the bundle; keep it yourself"
+                let note = Said::new(
+                    format!(
+                        "evidence {cited}: not a relative path inside the checklist's folder, so it is not in the bundle; keep it yourself"
+                    ),
+                    format!(
+                        "根拠資料 {cited}: チェックリストのフォルダ内の相対パスではないため証拠一式に含めていない。各自で保管してください"
+                    ),
                 );
                 out.notes.push((item.id.clone(), note));
                 continue;
@@ -357,8 +363,13 @@ fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cit
             let source = base.join(rel);
             // A link may not lead out of the checklist's folder.
             if source.canonicalize().is_ok_and(|real| !real.starts_with(&root)) {
-                let note = format!(
-                    "evidence {cited}: a link to a file outside the checklist's folder, so it is not in the bundle; keep it yourself"
+                let note = Said::new(
+                    format!(
+                        "evidence {cited}: a link to a file outside the checklist's folder, so it is not in the bundle; keep it yourself"
+                    ),
+                    format!(
+                        "根拠資料 {cited}: チェックリストのフォルダ外を指すリンクのため証拠一式に含めていない。各自で保管してください"
+                    ),
                 );
                 out.notes.push((item.id.clone(), note));
                 continue;
@@ -366,8 +377,13 @@ fn cited_documents(c: &starmark_checklist::Checklist, base: &Path) -> Result<Cit
             let bytes = match std::fs::read(&source) {
                 Ok(b) => b,
                 Err(_) => {
-                    let note = format!(
-                        "evidence {cited}: no such file beside the checklist, so it is not in the bundle; keep it yourself"
+                    let note = Said::new(
+                        format!(
+                            "evidence {cited}: no such file beside the checklist, so it is not in the bundle; keep it yourself"
+                        ),
+                        format!(
+                            "根拠資料 {cited}: チェックリストのフォルダにないため証拠一式に含めていない。各自で保管してください"
+                        ),
                     );
                     out.notes.push((item.id.clone(), note));
                     continue;
@@ -417,7 +433,7 @@ impl Cited {
         }
         for (id, note) in &self.notes {
             if let Some(i) = e.items.iter_mut().find(|i| i.id == *id) {
-                i.attention.push(note.clone());
+                i.attend(note.clone());
             }
         }
     }

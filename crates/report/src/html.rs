@@ -121,6 +121,11 @@ struct Page {
     rows: Vec<RowView>,
 }
 
+/// The Japanese text on the Japanese page when there is one, else the English.
+fn pick<'a>(lang: Lang, en: &'a str, ja: &'a str) -> &'a str {
+    if lang == Lang::Ja && !ja.is_empty() { ja } else { en }
+}
+
 /// The page in `lang`.
 pub fn page(input: &Input, lang: Lang) -> Result<String, Error> {
     let c = input.checklist;
@@ -142,9 +147,24 @@ pub fn page(input: &Input, lang: Lang) -> Result<String, Error> {
                 methods: r.item.method.iter().map(|&m| method_label(m, lang)).collect::<Vec<_>>().join(", "),
                 outcome: outcome.label(lang),
                 outcome_class: outcome.id(),
-                basis: r.evaluation.map(|e| e.basis.clone()).unwrap_or_default(),
-                contradiction: r.evaluation.and_then(|e| e.contradiction.clone()).unwrap_or_default(),
-                attention: r.evaluation.map(|e| e.attention.clone()).unwrap_or_default(),
+                basis: r.evaluation.map(|e| pick(lang, &e.basis, &e.basis_ja).to_string()).unwrap_or_default(),
+                contradiction: r
+                    .evaluation
+                    .and_then(|e| match (lang, &e.contradiction_ja) {
+                        (Lang::Ja, Some(ja)) if !ja.is_empty() => Some(ja.clone()),
+                        _ => e.contradiction.clone(),
+                    })
+                    .unwrap_or_default(),
+                attention: r
+                    .evaluation
+                    .map(|e| {
+                        if lang == Lang::Ja && e.attention_ja.len() == e.attention.len() {
+                            e.attention_ja.clone()
+                        } else {
+                            e.attention.clone()
+                        }
+                    })
+                    .unwrap_or_default(),
                 evidence: r.item.evidence.iter().map(evidence_line).collect(),
                 remarks: remarks.join(" "),
             }

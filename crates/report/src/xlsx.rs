@@ -133,11 +133,16 @@ pub fn cells(input: &Input) -> Vec<Vec<String>> {
         let outcome = Outcome::of(item);
         let mut basis = Vec::new();
         if let Some(e) = row.evaluation {
-            basis.push(format!("[{}] {}", e.decided_by, e.basis));
-            if let Some(c) = &e.contradiction {
-                basis.push(format!("矛盾 / CONTRADICTION: {c}"));
+            basis.push(format!("[{}] {}", e.decided_by, e.basis_ja));
+            basis.push(e.basis.clone());
+            if let Some(c) = &e.contradiction_ja {
+                basis.push(format!("矛盾: {c}"));
             }
-            basis.extend(e.attention.iter().map(|a| format!("要確認 / attention: {a}")));
+            if let Some(c) = &e.contradiction {
+                basis.push(format!("CONTRADICTION: {c}"));
+            }
+            basis.extend(e.attention_ja.iter().map(|a| format!("要確認: {a}")));
+            basis.extend(e.attention.iter().map(|a| format!("Attention: {a}")));
         }
         let mut remarks = Vec::new();
         if let Some(j) = &item.justification {

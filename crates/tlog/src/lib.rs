@@ -4,7 +4,9 @@
 //!
 //! - [`merkle`]: RFC 9162 hashing, inclusion and consistency proofs;
 //! - [`note`]: C2SP signed notes with Ed25519 and verifier keys;
-//! - [`checkpoint`]: C2SP `tlog-checkpoint` tree heads.
+//! - [`checkpoint`]: C2SP `tlog-checkpoint` tree heads;
+//! - [`statement`]: the log's leaves, RFC 8785 canonical JSON statements
+//!   signed with the registry's key.
 //!
 //! Pure: no I/O, no clock, no storage. Go's `golang.org/x/mod/sumdb/note`
 //! and `sumdb/tlog` check what this crate writes (`tests/go_verifier.rs`).
@@ -12,3 +14,4 @@
 pub mod checkpoint;
 pub mod merkle;
 pub mod note;
+pub mod statement;

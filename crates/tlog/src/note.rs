@@ -89,6 +89,12 @@ impl Signer {
         format!("{}+{:08x}+{}", self.name, self.id, B64.encode(material))
     }
 
+    /// An Ed25519 signature over raw bytes (for [`crate::statement`], whose
+    /// messages carry their own domain prefix).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+
     /// `text` as a signed note.
     pub fn sign(&self, text: &str) -> Result<String, NoteError> {
         check_text(text)?;

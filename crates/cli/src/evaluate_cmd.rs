@@ -141,6 +141,19 @@ pub(crate) fn evaluate(a: EvaluateArgs, catalogs: &starmark_criteria::CatalogSet
         }
     }
 
+    // Two VEX documents under one file name would collide in the bundle:
+    // refused now, not after the scan.
+    for (i, v) in a.vex.iter().enumerate() {
+        if let Some(w) = a.vex.iter().skip(i + 1).find(|w| file_name(w) == file_name(v)) {
+            bail!(
+                "--vex {} and --vex {}: both would be kept as vex/{}; rename one of them",
+                v.display(),
+                w.display(),
+                file_name(v)
+            );
+        }
+    }
+
     // Everything the bundle will hold: (name in the bundle, role, source).
     let staging = tempfile::tempdir().context("a temporary folder")?;
     let mut files: Vec<(String, String, PathBuf)> = cited.files.clone();

@@ -456,6 +456,30 @@ fn bad_input_is_refused_and_nothing_is_written() {
         .collect();
     assert!(leftovers.is_empty(), "the working folder is renamed into place");
     std::fs::remove_dir_all(&out).unwrap();
+    // Two VEX documents of one file name: refused before anything runs.
+    let (va, vb) = (tmp.path().join("va"), tmp.path().join("vb"));
+    for d in [&va, &vb] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::copy(format!("{VULN}/scenarios/vex_suppressed/vex.cdx.json"), d.join("vex.json")).unwrap();
+    }
+    let sbom = format!("{VULN}/scenarios/vex_suppressed/sbom.cdx.json");
+    let advisories = format!("{VULN}/osv");
+    let o = run(
+        &copy.join("checklist.toml"),
+        &[
+            "--sbom",
+            &sbom,
+            "--advisories",
+            &advisories,
+            "--vex",
+            va.join("vex.json").to_str().unwrap(),
+            "--vex",
+            vb.join("vex.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", all(&o));
+    assert!(all(&o).contains("both would be kept as vex/vex.json"), "{}", all(&o));
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none());
     // A checklist against criteria this starmark does not know.
     let unknown = tmp.path().join("unknown.toml");
     std::fs::write(

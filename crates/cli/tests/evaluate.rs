@@ -25,6 +25,29 @@ fn all(o: &std::process::Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
+/// Evaluates the example checklist with a saved scan and an SBOM scenario
+/// (`SCENARIO/FILE`); returns the process and its JSON evaluation.
+fn evaluate_saved(scan: &Path, sbom: &str, key: &Path, out: &Path) -> (std::process::Output, Value) {
+    let o = starmark(&[
+        "evaluate",
+        "--checklist",
+        EXAMPLE,
+        "--scan-results",
+        scan.to_str().unwrap(),
+        "--sbom",
+        &format!("{VULN}/scenarios/{sbom}"),
+        "--advisories",
+        &format!("{VULN}/osv"),
+        "--key",
+        key.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    (o, v)
+}
+
 /// Scans the device into `dir/scan.json` and evaluates the example
 /// checklist with it and the SBOM scenario; returns the exit code and the
 /// evaluation.
@@ -35,23 +58,7 @@ fn evaluate(addr: &str, dir: &Path, scenario: &str, sbom: &str) -> (i32, Value) 
     let key = dir.join("evaluator.key");
     assert!(starmark(&["keygen", "--out", key.to_str().unwrap()]).status.success());
     let out = dir.join("out");
-    let o = starmark(&[
-        "evaluate",
-        "--checklist",
-        EXAMPLE,
-        "--scan-results",
-        scan_path.to_str().unwrap(),
-        "--sbom",
-        &format!("{VULN}/scenarios/{scenario}/{sbom}"),
-        "--advisories",
-        &format!("{VULN}/osv"),
-        "--key",
-        key.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--json",
-    ]);
-    let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    let (o, v) = evaluate_saved(&scan_path, &format!("{scenario}/{sbom}"), &key, &out);
     // The bundle verifies against the evaluator's key, and names the scan.
     let verify = starmark(&[
         "evidence",
@@ -266,23 +273,7 @@ fn the_hardened_device_goes_from_evaluation_to_a_label() {
     // Renewal with a new evaluation (from the scan kept in the bundle): once
     // granted, the product page names the new bundle.
     let out2 = dir.join("out2");
-    let o = starmark(&[
-        "evaluate",
-        "--checklist",
-        EXAMPLE,
-        "--scan-results",
-        out.join("evidence/scan/scan-1.json").to_str().unwrap(),
-        "--sbom",
-        &format!("{VULN}/scenarios/no_vulns/sbom.spdx.json"),
-        "--advisories",
-        &format!("{VULN}/osv"),
-        "--key",
-        key.to_str().unwrap(),
-        "--out",
-        out2.to_str().unwrap(),
-        "--json",
-    ]);
-    let v2: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", all(&o)));
+    let (_, v2) = evaluate_saved(&out.join("evidence/scan/scan-1.json"), "no_vulns/sbom.spdx.json", &key, &out2);
     let digest2 = v2["evidence_manifest_sha256"].as_str().unwrap().to_string();
     assert_ne!(digest2, digest);
     let (code, renewal) =

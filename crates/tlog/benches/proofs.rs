@@ -20,6 +20,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use base64::Engine;
+
+#[path = "../tests/go/build.rs"]
+mod build;
 use starmark_tlog::merkle::{Tree, leaf_hash, verify_consistency, verify_inclusion};
 
 fn arg(args: &[String], name: &str, default: u64) -> u64 {
@@ -78,20 +81,7 @@ fn main() {
 
     // Go
     let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bench");
-    let o = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&bin)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/go/bench.go"))
-        .env("GOPATH", "/usr/share/gocode")
-        .env("GO111MODULE", "off")
-        .env("GOFLAGS", "")
-        .env("GOPROXY", "off")
-        .env("GOCACHE", dir.path().join("gocache"))
-        .env("HOME", dir.path())
-        .output()
-        .expect("Go (Debian golang-go, golang-golang-x-mod-dev) is the peer of this benchmark");
-    assert!(o.status.success(), "go build: {}", String::from_utf8_lossy(&o.stderr));
+    let bin = build::go_build(&Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/go/bench.go"), dir.path());
     let o = Command::new(&bin).arg(n.to_string()).arg(iters.to_string()).output().unwrap();
     assert!(o.status.success(), "go bench: {}", String::from_utf8_lossy(&o.stderr));
     let go: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -5,7 +5,7 @@
 //! fails rather than skips without them).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use base64::Engine;
@@ -17,30 +17,8 @@ use starmark_tlog::merkle::{Tree, leaf_hash};
 use starmark_tlog::note::Signer;
 
 const ORIGIN: &str = "registry.starmark.test/labels";
-const GOPATH: &str = "/usr/share/gocode";
-
-/// Builds the Go verifier into `dir`.
-fn build(dir: &Path) -> PathBuf {
-    assert!(
-        Path::new(GOPATH).join("src/golang.org/x/mod/sumdb/tlog/tlog.go").exists(),
-        "Go's golang.org/x/mod sources are needed (Debian golang-golang-x-mod-dev; `cargo xtask test` installs it)"
-    );
-    let out = dir.join("verify");
-    let o = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&out)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/verify.go"))
-        .env("GOPATH", GOPATH)
-        .env("GO111MODULE", "off")
-        .env("GOFLAGS", "")
-        .env("GOPROXY", "off")
-        .env("GOCACHE", dir.join("gocache"))
-        .env("HOME", dir)
-        .output()
-        .unwrap_or_else(|e| panic!("Go (Debian golang-go) is needed; `cargo xtask test` installs it: {e}"));
-    assert!(o.status.success(), "go build failed: {}", String::from_utf8_lossy(&o.stderr));
-    out
-}
+#[path = "go/build.rs"]
+mod build;
 
 fn b64s(hashes: &[[u8; 32]]) -> Vec<String> {
     hashes.iter().map(|h| B64.encode(h)).collect()
@@ -76,7 +54,7 @@ fn run(verifier: &Path, dir: &Path, spec: &Value) -> (bool, String) {
 #[test]
 fn go_accepts_our_checkpoints_and_proofs_and_rejects_tampering() {
     let dir = tempfile::tempdir().unwrap();
-    let verifier = build(dir.path());
+    let verifier = build::go_build(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/go/verify.go"), dir.path());
     let signer = Signer::new(ORIGIN, SigningKey::from_bytes(&[42; 32])).unwrap();
     let entries: Vec<Vec<u8>> =
         (0..37).map(|i| format!(r#"{{"event":"label_granted","seq":{i}}}"#).into_bytes()).collect();

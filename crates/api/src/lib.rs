@@ -291,3 +291,75 @@ pub struct ProcurementResult {
     pub ok: usize,
     pub lines: Vec<ProcurementLine>,
 }
+
+/// One entry of the transparency log: the signed statement exactly as
+/// hashed into the tree, and the record its `record_sha256` names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogEntry {
+    pub index: u64,
+    pub label: String,
+    /// The leaf: the statement's signed envelope (RFC 8785 canonical JSON).
+    /// Hash its UTF-8 bytes as they are.
+    pub leaf: String,
+    /// The label's record as the event left it (canonical JSON).
+    pub record: String,
+}
+
+/// An inclusion proof (RFC 9162 §2.1.3): sibling hashes, nearest the leaf first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InclusionProof {
+    pub index: u64,
+    pub size: u64,
+    /// Base64 (standard alphabet) SHA-256 hashes.
+    pub hashes: Vec<String>,
+}
+
+/// A consistency proof between two tree sizes (RFC 9162 §2.1.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConsistencyProof {
+    pub old: u64,
+    pub new: u64,
+    /// Base64 (standard alphabet) SHA-256 hashes.
+    pub hashes: Vec<String>,
+}
+
+/// What proves a label: its latest signed statement, the inclusion proof to
+/// a signed checkpoint, and the checkpoint. The product page offers it for
+/// download; `starmark verify --bundle` checks it offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LabelBundle {
+    /// `starmark-label-bundle/1`.
+    pub format: String,
+    pub label: String,
+    /// The log's origin (its checkpoints' first line).
+    pub origin: String,
+    pub entry: LogEntry,
+    /// The checkpoint (C2SP tlog-checkpoint, signed note).
+    pub checkpoint: String,
+    /// Inclusion proof of `entry` in the checkpoint's tree.
+    pub inclusion: InclusionProof,
+    /// Every log index of the label's statements, oldest first.
+    pub history: Vec<u64>,
+    /// The registry's key history, a signed note (`starmark-log-keys/1`).
+    pub keys: String,
+}
+
+/// The registry's log keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogKeys {
+    pub origin: String,
+    /// The verifier key in use (C2SP signed-note form `NAME+KEYID+BASE64`).
+    pub current: String,
+    /// Every key that has signed for the log, oldest first.
+    pub keys: Vec<LogKeyInfo>,
+    /// The same history as a note signed by the current key.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogKeyInfo {
+    pub verifier_key: String,
+    /// Eight hex digits, as in signature lines.
+    pub key_id: String,
+    pub first_used: String,
+}

@@ -14,7 +14,7 @@ use starmark_criteria::{CatalogSet, Coverage, Lang, Requirement};
 
 use crate::{
     AdminCommand, CheckArgs, ChecklistCommand, Cli, Command, ConfigCommand, CriteriaCommand, EvidenceCommand,
-    FileFormat, LabCommand, MapArgs, OrgCommand, OwnerCommand, ServerArgs, TokenCommand, VulnArgs,
+    FileFormat, KeyCommand, LabCommand, MapArgs, OrgCommand, OwnerCommand, ServerArgs, TokenCommand, VulnArgs,
 };
 
 /// The calendar date the checks use unless `--as-of` says otherwise. The one
@@ -55,6 +55,10 @@ fn settings(a: &ServerArgs) -> Result<crate::config::Settings> {
         Layer { value: a.listen.clone(), from_env: env("STARMARK_LISTEN") },
         Layer { value: a.database_url.clone(), from_env: env("STARMARK_DATABASE_URL") },
         Layer { value: a.public_base_url.clone(), from_env: env("STARMARK_PUBLIC_BASE_URL") },
+        Layer {
+            value: a.log_key_file.as_ref().map(|p| p.display().to_string()),
+            from_env: env("STARMARK_LOG_KEY_FILE"),
+        },
     )
 }
 
@@ -80,6 +84,10 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 println!("listen = {:?}", s.listen);
                 println!("database_url = {:?}", crate::config::mask_url(&s.database_url));
                 println!("public_base_url = {:?}", s.public_base_url);
+                match &s.log_key_file {
+                    Some(p) => println!("log_key_file = {:?}", p.display().to_string()),
+                    None => println!("# log_key_file: {}", crate::log_cmds::default_key_note(&s)),
+                }
                 for (k, from) in &s.sources {
                     println!("# {k}: from {from}");
                 }
@@ -94,6 +102,26 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
             }
             Command::Admin(AdminCommand::Token(TokenCommand::Issue { org, role, label, server })) => {
                 rc::token_issue(&settings(&server)?, catalogs, &org, &role, &label).await
+            }
+            Command::Admin(AdminCommand::Key(KeyCommand::Generate { name, out, server })) => {
+                crate::log_cmds::key_generate(&settings(&server)?, name, &out)
+            }
+            Command::Admin(AdminCommand::Key(KeyCommand::Show { server })) => {
+                crate::log_cmds::key_show(&settings(&server)?)
+            }
+            Command::Verify { label, registry, registry_key, bundle, save_bundle, json } => {
+                crate::log_cmds::verify(crate::log_cmds::VerifyArgs {
+                    target: label,
+                    registry,
+                    registry_key,
+                    bundle,
+                    save_bundle,
+                    json,
+                })
+                .await
+            }
+            Command::Monitor { registry, registry_key, state, json } => {
+                crate::log_cmds::monitor(&registry, &registry_key, state, json).await
             }
             Command::Apply { file, client: c } => {
                 let cl = rc::Client::new(&c.registry, c.token)?;

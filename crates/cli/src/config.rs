@@ -17,6 +17,8 @@ pub(crate) struct ConfigFile {
     pub(crate) listen: Option<String>,
     pub(crate) database_url: Option<String>,
     pub(crate) public_base_url: Option<String>,
+    /// The transparency log's signing key (a file, e.g. a mounted secret).
+    pub(crate) log_key_file: Option<String>,
 }
 
 /// The settings in force.
@@ -26,6 +28,9 @@ pub(crate) struct Settings {
     pub(crate) database_url: String,
     /// The site's public address, for QR codes and canonical links.
     pub(crate) public_base_url: String,
+    /// The log key file; None: the default beside a SQLite database, or
+    /// `$CREDENTIALS_DIRECTORY/starmark-log-key` (see `log_cmds::log_key`).
+    pub(crate) log_key_file: Option<std::path::PathBuf>,
     /// Where each setting came from, for `config check`.
     pub(crate) sources: Vec<(&'static str, &'static str)>,
 }
@@ -67,6 +72,7 @@ pub(crate) fn resolve(
     listen: Layer,
     database_url: Layer,
     public_base_url: Layer,
+    log_key_file: Layer,
 ) -> Result<Settings> {
     let cfg = match file {
         Some(p) => load(p)?,
@@ -126,7 +132,21 @@ pub(crate) fn resolve(
     {
         bail!("database URL `{}` must start with sqlite:// or postgres://", mask_url(&database_url));
     }
-    Ok(Settings { listen, database_url, public_base_url, sources })
+    let log_key_file = match (log_key_file.value, cfg.log_key_file) {
+        (Some(v), _) => {
+            sources.push(("log_key_file", if log_key_file.from_env { "environment" } else { "flag" }));
+            Some(v.into())
+        }
+        (None, Some(v)) => {
+            sources.push(("log_key_file", "config file"));
+            Some(v.into())
+        }
+        (None, None) => {
+            sources.push(("log_key_file", "default"));
+            None
+        }
+    };
+    Ok(Settings { listen, database_url, public_base_url, log_key_file, sources })
 }
 
 fn load(p: &Path) -> Result<ConfigFile> {
@@ -146,29 +166,34 @@ mod tests {
     fn layers_and_masks() {
         let none = || Layer { value: None, from_env: false };
         let set = |v: &str, from_env| Layer { value: Some(v.into()), from_env };
-        let s = resolve(None, none(), none(), none()).unwrap();
+        let s = resolve(None, none(), none(), none(), none()).unwrap();
         assert_eq!(s.listen, DEFAULT_LISTEN);
         assert_eq!(s.database_url, DEFAULT_DATABASE);
         assert_eq!(s.public_base_url, "http://127.0.0.1:8080");
-        let s = resolve(None, set("[::1]:9000", true), set("postgres://u:secret@h/db", false), none()).unwrap();
+        let s = resolve(None, set("[::1]:9000", true), set("postgres://u:secret@h/db", false), none(), none()).unwrap();
         assert_eq!(
             s.sources,
-            vec![("listen", "environment"), ("database_url", "flag"), ("public_base_url", "default")]
+            vec![
+                ("listen", "environment"),
+                ("database_url", "flag"),
+                ("public_base_url", "default"),
+                ("log_key_file", "default")
+            ]
         );
         assert!(!format!("{s:?}").contains("secret"));
         assert_eq!(mask_url("postgres://u:secret@h/db"), "postgres://u:****@h/db");
-        assert!(resolve(None, set("localhost", false), none(), none()).is_err());
-        assert!(resolve(None, none(), set("mysql://x", false), none()).is_err());
-        assert!(resolve(None, none(), none(), set("ftp://x", false)).is_err());
+        assert!(resolve(None, set("localhost", false), none(), none(), none()).is_err());
+        assert!(resolve(None, none(), set("mysql://x", false), none(), none()).is_err());
+        assert!(resolve(None, none(), none(), set("ftp://x", false), none()).is_err());
         let dir = std::env::temp_dir().join(format!("starmark-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("c.toml");
         std::fs::write(&f, "version = 1\npublic_base_url = \"https://labels.example.jp\"\n").unwrap();
-        let s = resolve(Some(&f), none(), none(), none()).unwrap();
+        let s = resolve(Some(&f), none(), none(), none(), none()).unwrap();
         assert_eq!(s.public_base_url, "https://labels.example.jp");
         std::fs::write(&f, "version = 1\nlisten_addr = \"x\"\n").unwrap();
-        assert!(resolve(Some(&f), none(), none(), none()).unwrap_err().to_string().contains("unknown field"));
+        assert!(resolve(Some(&f), none(), none(), none(), none()).unwrap_err().to_string().contains("unknown field"));
         std::fs::write(&f, "version = 2\n").unwrap();
-        assert!(resolve(Some(&f), none(), none(), none()).is_err());
+        assert!(resolve(Some(&f), none(), none(), none(), none()).is_err());
     }
 }

@@ -8,6 +8,7 @@
 mod commands;
 mod config;
 mod evaluate_cmd;
+mod log_cmds;
 mod registry_cmds;
 mod scan_cmd;
 mod walk;
@@ -133,6 +134,49 @@ enum Command {
     /// An accredited laboratory's actions (STAR-3/4).
     #[command(subcommand)]
     Lab(LabCommand),
+    /// Verify a label against the registry's signing key: its latest signed
+    /// statement, the record it names, and its inclusion in the registry's
+    /// transparency log. Online (a label ID or the product page / QR code
+    /// URL) or offline (--bundle, downloaded from the product page).
+    ///
+    /// Exit codes: 0 verified and valid; 1 verified, revoked or expired;
+    /// 2 verification failed (the reason is printed); 3 every check passed
+    /// but no --registry-key was given, so nothing was checked against a
+    /// key you trust.
+    Verify {
+        /// A label ID (STAR1-2026-000042K) or a product page URL.
+        label: Option<String>,
+        /// The registry to ask for a label ID.
+        #[arg(long, env = "STARMARK_REGISTRY", default_value = "http://127.0.0.1:8080")]
+        registry: String,
+        /// The registry's published verifier key (a file holding
+        /// NAME+KEYID+BASE64, e.g. from `admin key generate`'s FILE.pub).
+        #[arg(long, env = "STARMARK_REGISTRY_KEY", value_name = "FILE")]
+        registry_key: Option<PathBuf>,
+        /// Verify this bundle offline instead of asking the registry.
+        #[arg(long, value_name = "FILE")]
+        bundle: Option<PathBuf>,
+        /// Also save the bundle fetched online, for verifying later offline.
+        #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
+        save_bundle: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Watch a registry's transparency log: each run fetches the latest
+    /// checkpoint and proves it extends the one kept from the last run.
+    /// A fork or rewritten history exits 1 with both checkpoints saved.
+    Monitor {
+        #[arg(long, env = "STARMARK_REGISTRY", default_value = "http://127.0.0.1:8080")]
+        registry: String,
+        #[arg(long, env = "STARMARK_REGISTRY_KEY", value_name = "FILE")]
+        registry_key: PathBuf,
+        /// Where the last checkpoint is kept [default:
+        /// $XDG_STATE_HOME/starmark/monitor/ORIGIN.checkpoint].
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,6 +206,11 @@ struct ServerArgs {
     /// A TOML configuration file (version = 1).
     #[arg(long, env = "STARMARK_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The transparency log's signing key (`starmark admin key generate`)
+    /// [default: $CREDENTIALS_DIRECTORY/starmark-log-key, or beside a
+    /// SQLite database, made on first start].
+    #[arg(long, env = "STARMARK_LOG_KEY_FILE", value_name = "FILE")]
+    log_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +227,32 @@ enum AdminCommand {
     /// API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The transparency log's signing key.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Make a new log signing key: FILE (secret, mode 600) and FILE.pub
+    /// (the verifier key to publish; `starmark verify --registry-key`).
+    /// To rotate, generate a new key with the same name and point
+    /// log_key_file at it; the old key stays in the published key history.
+    Generate {
+        /// The log's origin, e.g. `labels.example.jp/log` [default: from
+        /// --public-base-url].
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Print the verifier key of the configured log key.
+    Show {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,8 +35,10 @@ pub(crate) async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
 }
 
 pub(crate) async fn serve(settings: &Settings, catalogs: CatalogSet) -> Result<ExitCode> {
+    // The key first: a server that cannot sign must not start.
+    let key = crate::log_cmds::log_key(settings)?;
     let store = open_store(&settings.database_url).await?;
-    serve_store(settings, store, Arc::new(catalogs)).await
+    serve_store(settings, store, Arc::new(catalogs), key).await
 }
 
 /// `serve --demo`: a fresh SQLite database in a temporary directory, seeded
@@ -48,6 +50,12 @@ pub(crate) async fn serve_demo(mut settings: Settings, catalogs: CatalogSet) -> 
              leave out --database-url (and STARMARK_DATABASE_URL, and database_url in the config file)"
         );
     }
+    if settings.log_key_file.is_some() {
+        bail!(
+            "--demo signs its fictional labels with a throw-away key and never with a real one; \
+             leave out --log-key-file (and STARMARK_LOG_KEY_FILE, and log_key_file in the config file)"
+        );
+    }
     let dir =
         tempfile::Builder::new().prefix("starmark-demo-").tempdir().context("cannot create a temporary directory")?;
     let path = dir.path().join("demo.db");
@@ -56,7 +64,9 @@ pub(crate) async fn serve_demo(mut settings: Settings, catalogs: CatalogSet) -> 
         Arc::new(starmark_registry_sqlite::SqliteStore::open(&path).await.context("cannot create the demo database")?);
     let catalogs = Arc::new(catalogs);
     let today = SystemClock.today();
-    let seed = starmark_registry::demo::seed(store.clone(), catalogs.clone(), today)
+    // A throw-away key beside the throw-away database (made by log_key).
+    let key = crate::log_cmds::log_key(&settings)?;
+    let seed = starmark_registry::demo::seed(store.clone(), catalogs.clone(), today, key.clone())
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed the demo data: {e}"))?;
     eprintln!(
@@ -69,19 +79,28 @@ pub(crate) async fn serve_demo(mut settings: Settings, catalogs: CatalogSet) -> 
     for (role, token) in &seed.tokens {
         eprintln!("  API token, {role}: {token}");
     }
-    let result = serve_store(&settings, store, catalogs).await;
+    let result = serve_store(&settings, store, catalogs, key).await;
     drop(dir);
     result
 }
 
-async fn serve_store(settings: &Settings, store: Arc<dyn Store>, catalogs: Arc<CatalogSet>) -> Result<ExitCode> {
-    let registry = Arc::new(Registry::new(store, catalogs, Arc::new(SystemClock)));
+async fn serve_store(
+    settings: &Settings,
+    store: Arc<dyn Store>,
+    catalogs: Arc<CatalogSet>,
+    key: starmark_tlog::note::Signer,
+) -> Result<ExitCode> {
+    let verifier_key = key.verifier_key();
+    let registry = Arc::new(Registry::new(store, catalogs, Arc::new(SystemClock)).with_log_key(key));
+    registry.publish_log_key().await.map_err(|e| anyhow::anyhow!("cannot record the log key: {e}"))?;
+    let size = registry.log_size().await.map_err(|e| anyhow::anyhow!("cannot read the transparency log: {e}"))?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr()?;
     eprintln!("starmark registry listening on http://{addr} (database {})", mask_url(&settings.database_url));
     eprintln!("  API: http://{addr}/api/v1  OpenAPI: http://{addr}/api/openapi.json  health: http://{addr}/healthz");
+    eprintln!("  transparency log: {size} entries, signed by {verifier_key}");
 
     // Writes expiry events to the log as labels pass their last day.
     let sweeper = {

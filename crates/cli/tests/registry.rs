@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 mod common;
-use common::{Tokens, bin, cli, serve, setup};
+use common::{Tokens, bin, cli, serve, serve_with, setup};
 
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/star-1-home-camera/checklist.toml");
 
@@ -178,8 +178,26 @@ fn two_serve_processes_on_one_postgres_issue_unique_labels() {
     let sep = if base.contains('?') { '&' } else { '?' };
     let db = format!("{base}{sep}options=-c%20search_path%3D{schema}");
     let t = setup(&db);
-    let (mut a, url_a) = serve(&db);
-    let (mut b_srv, url_b) = serve(&db);
+    // Without a log key, serve refuses to start on PostgreSQL (every server
+    // on the database must sign with one shared key, so none is invented).
+    let out = Command::new(bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &db])
+        .env_remove("STARMARK_LOG_KEY_FILE")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("admin key generate"), "{out:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("log.key");
+    let made = Command::new(bin())
+        .args(["admin", "key", "generate", "--name", "pg.test.example/log", "--out"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let key = key.to_str().unwrap();
+    let (mut a, url_a) = serve_with(&db, &["--log-key-file", key]);
+    let (mut b_srv, url_b) = serve_with(&db, &["--log-key-file", key]);
     let client = reqwest::Client::new();
     let labels: Vec<String> = rt.block_on(async {
         let apps = cleared_applications(&client, &t, &url_a, &url_b, 20).await;
@@ -204,6 +222,16 @@ fn two_serve_processes_on_one_postgres_issue_unique_labels() {
         }
         out
     });
+    // One log: both servers hold all 20 leaves and sign the same checkpoint.
+    let checkpoints: Vec<String> = rt.block_on(async {
+        let mut out = Vec::new();
+        for url in [&url_a, &url_b] {
+            out.push(client.get(format!("{url}/log/checkpoint")).send().await.unwrap().text().await.unwrap());
+        }
+        out
+    });
+    assert_eq!(checkpoints[0], checkpoints[1]);
+    assert!(checkpoints[0].starts_with("pg.test.example/log\n20\n"), "{}", checkpoints[0]);
     a.kill().unwrap();
     b_srv.kill().unwrap();
     let _ = (a.wait(), b_srv.wait());

@@ -18,9 +18,11 @@ use starmark_registry::event::{Event, Subject};
 use starmark_registry::label_id::LabelId;
 use starmark_registry::model::{ApplicationState, LabelState, LabelStatus};
 use starmark_registry::store::{
-    Commit, Idempotency, LabelQuery, LabelStats, Page, Store, StoreError, Versioned, decode_event, decode_state,
-    encode_event, encode_state, like_pattern, search_text,
+    Commit, Hash, Idempotency, LabelQuery, LabelStats, LogKey, Page, Store, StoreError, Versioned, check_commit,
+    check_log_index, decode_event, decode_state, encode_event, encode_state, like_pattern, log_index_param,
+    search_text,
 };
+use starmark_registry::transparency::LogEntry;
 
 #[derive(Debug, Clone)]
 pub struct PgStore {
@@ -183,6 +185,7 @@ impl Store for PgStore {
     }
 
     async fn commit(&self, c: Commit) -> Result<Vec<Event>, StoreError> {
+        check_commit(&c)?;
         let mut tx = self.pool.begin().await.map_err(err)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(LOG_LOCK).execute(&mut *tx).await.map_err(err)?;
         for w in &c.applications {
@@ -215,8 +218,8 @@ impl Store for PgStore {
             let state = encode_state(s)?;
             let done = match w.expected {
                 None => sqlx::query(
-                    "INSERT INTO labels (id, level, year, seq, vendor, category, revoked, expires_on, expiry_recorded, search, version, state) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)",
+                    "INSERT INTO labels (id, level, year, seq, vendor, category, revoked, expires_on, expiry_recorded, search, version, state, status_list_index) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12)",
                 )
                 .bind(s.id.to_string())
                 .bind(level_id(s.level))
@@ -229,6 +232,7 @@ impl Store for PgStore {
                 .bind(s.expiry_recorded)
                 .bind(search_text(s))
                 .bind(&state)
+                .bind(s.status_list_index.and_then(|i| i64::try_from(i).ok()))
                 .execute(&mut *tx)
                 .await
                 .map_err(err)?,
@@ -266,6 +270,29 @@ impl Store for PgStore {
             .await
             .map_err(err)?;
             out.push(Event { seq, event: e });
+        }
+        for a in &c.log {
+            let ev = out
+                .get(a.event)
+                .ok_or_else(|| StoreError::Corrupt(format!("a log leaf names event {} of {}", a.event, out.len())))?;
+            sqlx::query(
+                "INSERT INTO log_entries (idx, seq, label_id, hash, leaf, record) \
+                 VALUES ((SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries), $1, $2, $3, $4, $5)",
+            )
+            .bind(ev.seq)
+            .bind(a.label.to_string())
+            .bind(&a.hash[..])
+            .bind(&a.leaf)
+            .bind(&a.record)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            sqlx::query("INSERT INTO log_keys (verifier_key, first_used) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&a.key)
+                .bind(ev.event.at.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
         }
         tx.commit().await.map_err(err)?;
         Ok(out)
@@ -463,6 +490,108 @@ impl Store for PgStore {
             .map_err(err)?;
         rows.iter()
             .map(|r| decode_event(r.try_get("seq").map_err(err)?, r.try_get::<&str, _>("body").map_err(err)?))
+            .collect()
+    }
+
+    async fn next_status_list_index(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO counters (name, next) VALUES ('status_list', 1) \
+             ON CONFLICT (name) DO UPDATE SET next = counters.next + 1 RETURNING next - 1",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        u64::try_from(n).map_err(|_| StoreError::Corrupt(format!("status list index out of range: {n}")))
+    }
+
+    async fn log_hashes(&self, from: u64, limit: u32) -> Result<Vec<Hash>, StoreError> {
+        let rows = sqlx::query("SELECT idx, hash FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT $2")
+            .bind(log_index_param(from)?)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, want) in rows.iter().zip(from..) {
+            check_log_index(r.try_get("idx").map_err(err)?, want)?;
+            let h: Vec<u8> = r.try_get("hash").map_err(err)?;
+            out.push(h.try_into().map_err(|_| StoreError::Corrupt(format!("log entry {want}: hash is not 32 bytes")))?);
+        }
+        Ok(out)
+    }
+
+    async fn log_entries(&self, from: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        let rows =
+            sqlx::query("SELECT idx, label_id, leaf, record FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT $2")
+                .bind(log_index_param(from)?)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (r, want) in rows.iter().zip(from..) {
+            check_log_index(r.try_get("idx").map_err(err)?, want)?;
+            let label: String = r.try_get("label_id").map_err(err)?;
+            out.push(LogEntry {
+                index: want,
+                label: label
+                    .parse()
+                    .map_err(|_| StoreError::Corrupt(format!("log entry {want}: bad label {label}")))?,
+                leaf: r.try_get("leaf").map_err(err)?,
+                record: r.try_get("record").map_err(err)?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn label_log_indexes(&self, label: LabelId) -> Result<Vec<u64>, StoreError> {
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT idx FROM log_entries WHERE label_id = $1 ORDER BY idx")
+            .bind(label.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.into_iter().map(|i| u64::try_from(i).map_err(|_| StoreError::Corrupt(format!("log index {i}")))).collect()
+    }
+
+    async fn record_log_key(&self, verifier_key: &str, at: jiff::Timestamp) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO log_keys (verifier_key, first_used) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(verifier_key)
+            .bind(at.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn log_keys(&self) -> Result<Vec<LogKey>, StoreError> {
+        let rows = sqlx::query("SELECT verifier_key, first_used FROM log_keys ORDER BY n")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                let at: String = r.try_get("first_used").map_err(err)?;
+                Ok(LogKey {
+                    verifier_key: r.try_get("verifier_key").map_err(err)?,
+                    first_used: at.parse().map_err(|_| StoreError::Corrupt(format!("log key time {at}")))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn status_list(&self) -> Result<Vec<(u64, bool)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT status_list_index, revoked FROM labels WHERE status_list_index IS NOT NULL ORDER BY status_list_index",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                let i: i64 = r.try_get("status_list_index").map_err(err)?;
+                let i = u64::try_from(i).map_err(|_| StoreError::Corrupt(format!("status list index {i}")))?;
+                Ok((i, r.try_get::<bool, _>("revoked").map_err(err)?))
+            })
             .collect()
     }
 }

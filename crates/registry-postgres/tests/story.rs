@@ -57,7 +57,8 @@ story!(
     bad_input_writes_nothing,
     idempotency,
     third_party_certification,
-    criteria_revision
+    criteria_revision,
+    transparency_log
 );
 
 #[tokio::test]
@@ -65,7 +66,17 @@ async fn the_log_is_append_only_in_the_database_itself() {
     let s = fresh().await;
     let w = testkit::World::new(Arc::new(s.clone())).await;
     w.registry.submit(&w.vendor, testkit::EXAMPLE_CHECKLIST.as_bytes(), None).await.unwrap();
-    for sql in ["UPDATE events SET kind = 'x'", "DELETE FROM events", "TRUNCATE events"] {
+    let id = w.cleared_application(testkit::EXAMPLE_CHECKLIST).await;
+    w.registry.grant(&w.reviewer, &id).await.unwrap();
+    for sql in [
+        "UPDATE events SET kind = 'x'",
+        "DELETE FROM events",
+        "TRUNCATE events CASCADE",
+        "UPDATE log_entries SET leaf = 'x'",
+        "DELETE FROM log_entries",
+        "TRUNCATE log_entries",
+        "DELETE FROM log_keys",
+    ] {
         let e = sqlx::query(sql).execute(s.pool()).await.unwrap_err();
         assert!(e.to_string().contains("append-only"), "{sql}: {e}");
     }
@@ -87,7 +98,8 @@ async fn two_instances_on_one_database_issue_unique_labels() {
         b_store,
         Arc::new(starmark_criteria::CatalogSet::embedded().unwrap()),
         w.clock.clone(),
-    );
+    )
+    .with_log_key(testkit::test_log_key());
     let mut tasks = Vec::new();
     for (n, id) in apps.into_iter().enumerate() {
         let w = w.clone();
@@ -106,4 +118,19 @@ async fn two_instances_on_one_database_issue_unique_labels() {
     let events = a.events(0, 10_000).await.unwrap();
     assert!(events.windows(2).all(|p| p[0].seq < p[1].seq));
     assert_eq!(events.iter().filter(|e| e.event.kind.name() == "label_granted").count(), 12);
+    // One log, in commit order, whichever instance appended: both see the
+    // same 12 leaves and sign the same checkpoint.
+    assert_eq!(w.registry.log_size().await.unwrap(), 12);
+    assert_eq!(b.log_size().await.unwrap(), 12);
+    let (ca, cb) = (w.registry.log().unwrap().checkpoint(12).unwrap(), b.log().unwrap().checkpoint(12).unwrap());
+    assert_eq!(ca, cb);
+    let leaves = a.log_entries(0, 100).await.unwrap();
+    let label_events: Vec<String> =
+        events.iter().filter(|e| e.event.kind.name() == "label_granted").map(|e| e.event.subject.id()).collect();
+    assert_eq!(
+        leaves.iter().map(|l| l.label.to_string()).collect::<Vec<_>>(),
+        label_events,
+        "log order is commit order"
+    );
+    assert_eq!(leaves.iter().map(|l| l.index).collect::<Vec<_>>(), (0..12).collect::<Vec<_>>());
 }

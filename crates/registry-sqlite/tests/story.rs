@@ -32,7 +32,8 @@ story!(
     bad_input_writes_nothing,
     idempotency,
     third_party_certification,
-    criteria_revision
+    criteria_revision,
+    transparency_log
 );
 
 #[tokio::test]
@@ -46,6 +47,12 @@ async fn the_log_is_append_only_in_the_database_itself() {
     assert!(upd.unwrap_err().to_string().contains("append-only"));
     let del = sqlx::query("DELETE FROM events").execute(s.pool()).await;
     assert!(del.unwrap_err().to_string().contains("append-only"));
+    let id = w.cleared_application(testkit::EXAMPLE_CHECKLIST).await;
+    w.registry.grant(&w.reviewer, &id).await.unwrap();
+    for sql in ["UPDATE log_entries SET leaf = 'x'", "DELETE FROM log_entries", "DELETE FROM log_keys"] {
+        let e = sqlx::query(sql).execute(s.pool()).await.unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+    }
 }
 
 #[tokio::test]

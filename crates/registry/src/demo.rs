@@ -101,10 +101,16 @@ fn checklist(p: &Product, vendor: (&str, &str), evaluated: Date, months: Option<
     Ok(t)
 }
 
-/// Fills an empty store with the demo data, as of `today`.
-pub async fn seed(store: Arc<dyn Store>, catalogs: Arc<CatalogSet>, today: Date) -> Result<DemoSeed, RegistryError> {
+/// Fills an empty store with the demo data, as of `today`, signing the
+/// label events with `log_key`.
+pub async fn seed(
+    store: Arc<dyn Store>,
+    catalogs: Arc<CatalogSet>,
+    today: Date,
+    log_key: starmark_tlog::note::Signer,
+) -> Result<DemoSeed, RegistryError> {
     let clock = Arc::new(ManualClock::at_date(today));
-    let r = Registry::new(store, catalogs, clock.clone());
+    let r = Registry::new(store, catalogs, clock.clone()).with_log_key(log_key);
     let at = |days_ago: i64| -> Result<Date, RegistryError> {
         today
             .checked_sub(days_ago.days())

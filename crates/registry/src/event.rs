@@ -102,6 +102,9 @@ pub enum EventKind {
         public: PublicRecord,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         report: Option<EvaluationReport>,
+        /// The label's bit in the status list.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status_list_index: Option<u64>,
     },
     LabelRenewed {
         application: String,

@@ -11,6 +11,9 @@
 //! - Every state change is an [`event::Event`] in an append-only log. The
 //!   current state stored beside it is a projection of those events, and
 //!   [`model::replay`] rebuilds it from the log alone.
+//! - Every label event is also a signed statement in a transparency log
+//!   ([`transparency`]), so labels can be verified without trusting the
+//!   page that shows them.
 //! - Time comes from a [`clock::Clock`]; storage from a [`store::Store`].
 //!
 //! No SQL and no HTTP here: backends implement [`store::Store`], the server
@@ -28,6 +31,7 @@ mod service;
 pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod transparency;
 
 pub use error::{ErrorKind, RegistryError};
 pub use service::{Principal, Registry, ReportSubmission};

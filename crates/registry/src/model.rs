@@ -226,6 +226,10 @@ pub struct LabelState {
     /// Whether the expiry has been written to the log.
     #[serde(default)]
     pub expiry_recorded: bool,
+    /// The label's bit in the status list (labels granted before status
+    /// lists existed have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_list_index: Option<u64>,
 }
 
 impl LabelState {
@@ -348,6 +352,7 @@ pub fn apply_label(state: Option<LabelState>, e: &Event) -> Result<LabelState, F
                 expires_on,
                 public,
                 report,
+                status_list_index,
             },
         ) => {
             return Ok(LabelState {
@@ -365,6 +370,7 @@ pub fn apply_label(state: Option<LabelState>, e: &Event) -> Result<LabelState, F
                 security: SecurityInfo::default(),
                 revoked: None,
                 expiry_recorded: false,
+                status_list_index: *status_list_index,
             });
         }
         (None, _) => return Err(fold_err(e, "the label does not exist")),

@@ -18,6 +18,8 @@ use crate::model::{
     apply_application, apply_label,
 };
 use crate::store::{Commit, LabelQuery, Page, Store, Versioned, Write};
+use crate::transparency::LogView;
+use starmark_tlog::note::Signer;
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +63,9 @@ pub struct Registry {
     store: Arc<dyn Store>,
     catalogs: Arc<CatalogSet>,
     clock: Arc<dyn Clock>,
+    /// None: this registry administers organizations and tokens only and
+    /// cannot write label events (they must all be signed).
+    log: Option<Arc<LogView>>,
 }
 
 fn id_error(e: getrandom::Error) -> RegistryError {
@@ -68,8 +73,56 @@ fn id_error(e: getrandom::Error) -> RegistryError {
 }
 
 impl Registry {
+    /// A registry without a log key: it can administer organizations and
+    /// tokens, and refuses anything that writes a label event. Give it the
+    /// key with [`Registry::with_log_key`].
     pub fn new(store: Arc<dyn Store>, catalogs: Arc<CatalogSet>, clock: Arc<dyn Clock>) -> Registry {
-        Registry { store, catalogs, clock }
+        Registry { store, catalogs, clock, log: None }
+    }
+
+    /// `signer` is the registry's log key: it signs every label event and
+    /// every checkpoint ([`crate::transparency`]). Its name is the log's origin.
+    pub fn with_log_key(mut self, signer: Signer) -> Registry {
+        self.log = Some(LogView::new(signer));
+        self
+    }
+
+    /// The transparency log as this registry sees it.
+    pub fn log(&self) -> Result<&LogView, RegistryError> {
+        self.log.as_deref().ok_or_else(|| {
+            RegistryError::new(ErrorKind::Unavailable, "this registry runs without a log key, so it has no log")
+        })
+    }
+
+    /// Records the signing key in the key history (idempotent). The server
+    /// calls it on start, so a new key is published before it signs.
+    pub async fn publish_log_key(&self) -> Result<(), RegistryError> {
+        let key = self.log()?.signer().verifier_key();
+        Ok(self.store.record_log_key(&key, self.clock.now()).await?)
+    }
+
+    /// Catches the log up with the store; returns its size.
+    pub async fn log_size(&self) -> Result<u64, RegistryError> {
+        Ok(self.log()?.sync(self.store.as_ref()).await?)
+    }
+
+    /// Signs a statement for every label event of `commit`, from the label
+    /// state the commit writes, and adds the leaves to it.
+    fn sign_label_events(&self, commit: &mut Commit) -> Result<(), RegistryError> {
+        for (i, e) in commit.events.iter().enumerate() {
+            let Subject::Label(id) = &e.subject else { continue };
+            let state = commit.labels.iter().find(|w| w.state.id == *id).ok_or_else(|| {
+                RegistryError::new(ErrorKind::Unavailable, format!("a label event for {id} without its label state"))
+            })?;
+            let append = self.log()?.append(i, e, &state.state)?;
+            commit.log.push(append);
+        }
+        Ok(())
+    }
+
+    async fn commit(&self, mut commit: Commit) -> Result<Vec<Event>, crate::store::StoreError> {
+        self.sign_label_events(&mut commit).map_err(|e| crate::store::StoreError::Unavailable(e.message))?;
+        self.store.commit(commit).await
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -225,13 +278,13 @@ impl Registry {
             self.event(Actor::system(), subject, None, EventKind::FormatChecked { passed, problems }),
         ];
         let state = fold_app(None, &events)?;
-        self.store
-            .commit(Commit {
-                events,
-                applications: vec![Write { state: state.clone(), expected: None }],
-                labels: vec![],
-            })
-            .await?;
+        self.commit(Commit {
+            events,
+            applications: vec![Write { state: state.clone(), expected: None }],
+            labels: vec![],
+            log: vec![],
+        })
+        .await?;
         Ok(state)
     }
 
@@ -427,11 +480,11 @@ impl Registry {
             let events = vec![self.event(p.actor(), Subject::Application(id.to_string()), reason.clone(), kind)];
             let next = fold_app(Some(cur.state), &events)?;
             match self
-                .store
                 .commit(Commit {
                     events,
                     applications: vec![Write { state: next.clone(), expected: Some(cur.version) }],
                     labels: vec![],
+                    log: vec![],
                 })
                 .await
             {
@@ -475,6 +528,7 @@ impl Registry {
                     let year = u16::try_from(today.year()).unwrap_or(0);
                     let seq = self.store.next_label_seq(level, year).await?;
                     let label = LabelId::new(level, year, seq);
+                    let status_list_index = Some(self.store.next_status_list_index().await?);
                     let ev = self.event(
                         p.actor(),
                         Subject::Label(label),
@@ -489,6 +543,7 @@ impl Registry {
                             expires_on,
                             public,
                             report: app.report.clone(),
+                            status_list_index,
                         },
                     );
                     let state = fold_label(None, std::slice::from_ref(&ev))?;
@@ -531,8 +586,9 @@ impl Registry {
                 events,
                 applications: vec![Write { state: next_app, expected: Some(cur.version) }],
                 labels: vec![label_write.clone()],
+                log: vec![],
             };
-            match self.store.commit(commit).await {
+            match self.commit(commit).await {
                 Ok(_) => return Ok(label_write.state),
                 Err(crate::store::StoreError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
@@ -669,11 +725,11 @@ impl Registry {
             let events = vec![self.event(actor.clone(), Subject::Label(id), None, kind)];
             let next = fold_label(Some(cur.state), &events)?;
             match self
-                .store
                 .commit(Commit {
                     events,
                     applications: vec![],
                     labels: vec![Write { state: next.clone(), expected: Some(cur.version) }],
+                    log: vec![],
                 })
                 .await
             {
@@ -704,11 +760,11 @@ impl Registry {
                 )];
                 let next = fold_label(Some(l.state), &ev)?;
                 match self
-                    .store
                     .commit(Commit {
                         events: ev,
                         applications: vec![],
                         labels: vec![Write { state: next, expected: Some(l.version) }],
+                        log: vec![],
                     })
                     .await
                 {

@@ -15,6 +15,8 @@ use crate::auth::{Organization, TokenRecord};
 use crate::event::{Event, NewEvent, Subject};
 use crate::label_id::LabelId;
 use crate::model::{ApplicationState, LabelState, LabelStatus};
+use crate::transparency::LogEntry;
+pub use starmark_tlog::merkle::Hash;
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
@@ -50,6 +52,32 @@ pub struct Commit {
     pub events: Vec<NewEvent>,
     pub applications: Vec<Write<ApplicationState>>,
     pub labels: Vec<Write<LabelState>>,
+    /// Leaves for the transparency log, one per label event, appended at
+    /// the next log indexes in this order.
+    pub log: Vec<LogAppend>,
+}
+
+/// A leaf to append to the transparency log ([`crate::transparency`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogAppend {
+    /// The index within [`Commit::events`] of the event it records.
+    pub event: usize,
+    pub label: LabelId,
+    /// RFC 9162 leaf hash of `leaf`.
+    pub hash: Hash,
+    /// The signed statement (canonical JSON).
+    pub leaf: String,
+    /// The record the statement names by digest (canonical JSON).
+    pub record: String,
+    /// The verifier key that signed it (recorded in the key history).
+    pub key: String,
+}
+
+/// A key that has signed for the log, with when it was first recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogKey {
+    pub verifier_key: String,
+    pub first_used: jiff::Timestamp,
 }
 
 /// A search over labels (public data).
@@ -140,6 +168,22 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn recent_label_events(&self, limit: u32) -> Result<Vec<Event>, StoreError>;
     /// The log after position `after`, oldest first, at most `limit`.
     async fn events(&self, after: i64, limit: u32) -> Result<Vec<Event>, StoreError>;
+
+    /// The next index in the status list (0, 1, …). Never reused.
+    async fn next_status_list_index(&self) -> Result<u64, StoreError>;
+    /// Transparency-log leaf hashes from index `from`, in order, at most `limit`.
+    async fn log_hashes(&self, from: u64, limit: u32) -> Result<Vec<Hash>, StoreError>;
+    /// Transparency-log entries from index `from`, in order, at most `limit`.
+    async fn log_entries(&self, from: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
+    /// The log indexes of one label's statements, oldest first.
+    async fn label_log_indexes(&self, label: LabelId) -> Result<Vec<u64>, StoreError>;
+    /// Records that a key signs for the log from `at` on; a key already
+    /// recorded keeps its first time.
+    async fn record_log_key(&self, verifier_key: &str, at: jiff::Timestamp) -> Result<(), StoreError>;
+    /// Every key that has signed for the log, oldest first.
+    async fn log_keys(&self) -> Result<Vec<LogKey>, StoreError>;
+    /// `(status_list_index, revoked)` of every label that has an index.
+    async fn status_list(&self) -> Result<Vec<(u64, bool)>, StoreError>;
 }
 
 /// The text a label is found by: product names, model numbers, applicant
@@ -187,4 +231,42 @@ pub fn encode_state<T: serde::Serialize>(s: &T) -> Result<String, StoreError> {
 
 pub fn decode_state<T: serde::de::DeserializeOwned>(what: &str, body: &str) -> Result<T, StoreError> {
     serde_json::from_str(body).map_err(|x| StoreError::Corrupt(format!("{what} cannot be read: {x}")))
+}
+
+/// A log index as the databases store it.
+pub fn log_index_param(i: u64) -> Result<i64, StoreError> {
+    i64::try_from(i).map_err(|_| StoreError::Corrupt(format!("log index {i} out of range")))
+}
+
+/// Log indexes are dense: a row at `got` where `want` belongs means the
+/// table was damaged.
+pub fn check_log_index(got: i64, want: u64) -> Result<(), StoreError> {
+    if u64::try_from(got).ok() == Some(want) {
+        Ok(())
+    } else {
+        Err(StoreError::Corrupt(format!("the transparency log has a gap: entry {got} where {want} belongs")))
+    }
+}
+
+/// Every label event of a commit has exactly one log leaf, and every leaf
+/// records a label event of the commit: the backends check this before
+/// writing, so no label event is ever stored unsigned.
+pub fn check_commit(c: &Commit) -> Result<(), StoreError> {
+    let label_events: Vec<usize> =
+        c.events.iter().enumerate().filter(|(_, e)| matches!(e.subject, Subject::Label(_))).map(|(i, _)| i).collect();
+    let leaves: Vec<usize> = c.log.iter().map(|a| a.event).collect();
+    if label_events != leaves {
+        return Err(StoreError::Corrupt(format!(
+            "label events {label_events:?} and log leaves {leaves:?} of a commit do not match; nothing was written"
+        )));
+    }
+    for a in &c.log {
+        if c.events.get(a.event).map(|e| &e.subject) != Some(&Subject::Label(a.label)) {
+            return Err(StoreError::Corrupt(format!(
+                "log leaf for {} names another event; nothing was written",
+                a.label
+            )));
+        }
+    }
+    Ok(())
 }

@@ -35,6 +35,12 @@ pub struct World {
     pub lab: Principal,
 }
 
+/// The log key of the tests: fixed, so leaves are reproducible.
+pub fn test_log_key() -> starmark_tlog::note::Signer {
+    let key = starmark_tlog::note::SigningKey::from_bytes(&[42; 32]);
+    starmark_tlog::note::Signer::new("registry.test.example/log", key).unwrap()
+}
+
 impl World {
     pub async fn new(store: Arc<dyn Store>) -> World {
         World::with_catalogs(store, CatalogSet::embedded().unwrap()).await
@@ -42,7 +48,7 @@ impl World {
 
     pub async fn with_catalogs(store: Arc<dyn Store>, catalogs: CatalogSet) -> World {
         let clock = Arc::new(ManualClock::at_date(date(2026, 11, 27)));
-        let registry = Registry::new(store, Arc::new(catalogs), clock.clone());
+        let registry = Registry::new(store, Arc::new(catalogs), clock.clone()).with_log_key(test_log_key());
         let vendor_org = registry.add_org(OrgKind::Vendor, "Example Corp.", None).await.unwrap();
         let other_org = registry.add_org(OrgKind::Vendor, "Other Corp.", None).await.unwrap();
         let owner = registry.add_org(OrgKind::SchemeOwner, "Scheme owner", None).await.unwrap();
@@ -114,6 +120,7 @@ pub async fn store_basics(store: Arc<dyn Store>) {
         }],
         applications: vec![Write { state: cur.state.clone(), expected: Some(cur.version + 7) }],
         labels: vec![],
+        log: vec![],
     };
     assert!(matches!(store.commit(stale).await, Err(StoreError::Conflict(_))));
     assert_eq!(store.events(0, 1000).await.unwrap().len(), before, "a failed commit left events behind");
@@ -524,7 +531,8 @@ pub async fn criteria_revision(store: Arc<dyn Store>) {
     ));
     let clock = Arc::new(ManualClock::at_date(date(2026, 12, 1)));
     let revised =
-        Registry::new(store.clone(), Arc::new(CatalogSet::from_files("revised", files).unwrap()), clock.clone());
+        Registry::new(store.clone(), Arc::new(CatalogSet::from_files("revised", files).unwrap()), clock.clone())
+            .with_log_key(test_log_key());
 
     // A revision never revokes a label.
     let l = revised.label(label.id).await.unwrap();
@@ -540,4 +548,120 @@ pub async fn criteria_revision(store: Arc<dyn Store>) {
     assert_eq!(late.status, AppStatus::Returned);
     assert!(late.problems.iter().any(|p| p.code == "catalog-not-accepted"), "{:#?}", late.problems);
     assert_eq!(revised.status(&revised.label(label.id).await.unwrap()), LabelStatus::Valid);
+}
+
+/// The transparency log: label events (and only they) become signed
+/// leaves in the same commit, at dense indexes; the tree rebuilt from the
+/// store gives checkpoints and proofs that verify; a registry without the
+/// key writes no label event at all.
+pub async fn transparency_log(store: Arc<dyn Store>) {
+    use starmark_tlog::checkpoint::Checkpoint;
+    use starmark_tlog::merkle::{leaf_hash, verify_consistency, verify_inclusion};
+    use starmark_tlog::note::Verifier;
+    use starmark_tlog::statement;
+
+    let w = World::new(store.clone()).await;
+    w.registry.publish_log_key().await.unwrap();
+    let key = test_log_key();
+    let verifier = Verifier::parse(&key.verifier_key()).unwrap();
+    assert_eq!(w.registry.log_size().await.unwrap(), 0, "applications are not in the log");
+
+    let app = w.cleared_application(EXAMPLE_CHECKLIST).await;
+    let label = w.registry.grant(&w.reviewer, &app).await.unwrap();
+    assert_eq!(label.status_list_index, Some(0));
+    assert_eq!(w.registry.log_size().await.unwrap(), 1);
+    let info = SecurityInfo { vulnerability_contact: "psirt@example.com".into(), ..SecurityInfo::default() };
+    w.registry.update_security_info(&w.vendor, label.id, info).await.unwrap();
+    w.registry.revoke(&w.reviewer, label.id, "false_application", "Declared answers were false.").await.unwrap();
+    assert_eq!(w.registry.log_size().await.unwrap(), 3);
+
+    // A second label gets the next status-list index.
+    let app2 = w.cleared_application(EXAMPLE_CHECKLIST).await;
+    let label2 = w.registry.grant(&w.reviewer, &app2).await.unwrap();
+    assert_eq!(label2.status_list_index, Some(1));
+    assert_eq!(store.label_log_indexes(label.id).await.unwrap(), vec![0, 1, 2]);
+    assert_eq!(store.label_log_indexes(label2.id).await.unwrap(), vec![3]);
+
+    // Every leaf opens with the key; its record matches its digest; it
+    // says what happened and nothing internal.
+    let entries = store.log_entries(0, 100).await.unwrap();
+    assert_eq!(entries.iter().map(|e| e.index).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    let events: Vec<_> = ["label_granted", "security_info_updated", "label_revoked", "label_granted"].into();
+    let hashes = store.log_hashes(0, 100).await.unwrap();
+    for ((e, want), hash) in entries.iter().zip(events).zip(&hashes) {
+        assert_eq!(leaf_hash(e.leaf.as_bytes()), *hash);
+        let st = statement::open(e.leaf.as_bytes(), std::slice::from_ref(&verifier)).unwrap();
+        let st: crate::transparency::Statement = serde_json::from_value(st).unwrap();
+        assert_eq!(st.event, want);
+        assert_eq!(st.log, "registry.test.example/log");
+        assert_eq!(st.label, e.label.to_string());
+        let digest = {
+            use sha2::Digest;
+            sha2::Sha256::digest(e.record.as_bytes()).iter().map(|b| format!("{b:02x}")).collect::<String>()
+        };
+        assert_eq!(st.record_sha256, digest);
+        assert!(!e.leaf.contains(&label.vendor) && !e.record.contains(&label.vendor), "vendor org ID leaked");
+        assert!(!e.record.contains(&app), "application ID leaked");
+    }
+    let revoked: crate::transparency::Statement =
+        serde_json::from_value(statement::open(entries[2].leaf.as_bytes(), std::slice::from_ref(&verifier)).unwrap())
+            .unwrap();
+    assert_eq!(revoked.status, "revoked");
+    assert_eq!(revoked.revocation.as_ref().map(|r| r.ground.as_str()), Some("false_application"));
+    assert!(entries[2].record.contains("Declared answers were false."));
+    assert!(entries[1].record.contains("psirt@example.com"));
+
+    // Checkpoints and proofs from a registry that rebuilt the tree from the store.
+    let fresh = Registry::new(store.clone(), Arc::new(CatalogSet::embedded().unwrap()), w.clock.clone())
+        .with_log_key(test_log_key());
+    assert_eq!(fresh.log_size().await.unwrap(), 4);
+    let log = fresh.log().unwrap();
+    let cp4 = Checkpoint::open(&log.checkpoint(4).unwrap(), "registry.test.example/log", &verifier).unwrap();
+    assert_eq!(cp4.size, 4);
+    let cp2 = Checkpoint::open(&log.checkpoint(2).unwrap(), "registry.test.example/log", &verifier).unwrap();
+    for (i, h) in hashes.iter().enumerate() {
+        let proof = log.inclusion_proof(i as u64, 4).unwrap();
+        verify_inclusion(i as u64, 4, h, &proof, &cp4.root).unwrap();
+    }
+    verify_consistency(2, 4, &cp2.root, &cp4.root, &log.consistency_proof(2, 4).unwrap()).unwrap();
+    assert!(log.checkpoint(5).is_err(), "a checkpoint beyond the log");
+
+    // The key history and the status list.
+    let keys = store.log_keys().await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].verifier_key, key.verifier_key());
+    store.record_log_key(&key.verifier_key(), crate::clock::Clock::now(w.clock.as_ref())).await.unwrap();
+    assert_eq!(store.log_keys().await.unwrap(), keys, "recording a key twice keeps its first time");
+    assert_eq!(store.status_list().await.unwrap(), vec![(0, true), (1, false)]);
+
+    // Without the key: no grant, nothing written.
+    let keyless = Registry::new(store.clone(), Arc::new(CatalogSet::embedded().unwrap()), w.clock.clone());
+    let app3 = w.cleared_application(EXAMPLE_CHECKLIST).await;
+    let before = store.events(0, 10_000).await.unwrap().len();
+    let e = keyless.grant(&w.reviewer, &app3).await.unwrap_err();
+    assert!(e.message.contains("without a log key"), "{e}");
+    assert_eq!(store.events(0, 10_000).await.unwrap().len(), before);
+    assert_eq!(store.log_hashes(0, 100).await.unwrap().len(), 4);
+    assert!(keyless.log().is_err());
+    // A store refuses a label event without its leaf, or a leaf without its event.
+    let l = store.label(label2.id).await.unwrap().unwrap();
+    let bare = Commit {
+        events: vec![NewEvent {
+            at: crate::clock::Clock::now(w.clock.as_ref()),
+            actor: Actor::system(),
+            subject: Subject::Label(label2.id),
+            reason: None,
+            kind: EventKind::LabelExpired { on: l.state.expires_on },
+        }],
+        applications: vec![],
+        labels: vec![Write { state: l.state.clone(), expected: Some(l.version) }],
+        log: vec![],
+    };
+    assert!(matches!(store.commit(bare.clone()).await, Err(StoreError::Corrupt(_))));
+    let mut stray = bare;
+    let leaf = fresh.log().unwrap().append(0, &stray.events[0], &l.state).unwrap();
+    stray.log = vec![crate::store::LogAppend { event: 0, label: label.id, ..leaf }];
+    assert!(matches!(store.commit(stray).await, Err(StoreError::Corrupt(_))));
+    assert_eq!(store.events(0, 10_000).await.unwrap().len(), before);
+    assert_replay_matches(&store).await;
 }

@@ -48,7 +48,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> =
         Arc::new(rt.block_on(starmark_registry_sqlite::SqliteStore::open(&dir.path().join("bench.db"))).unwrap());
-    let registry = Arc::new(Registry::new(store, Arc::new(CatalogSet::embedded().unwrap()), Arc::new(SystemClock)));
+    let registry = Arc::new(
+        Registry::new(store, Arc::new(CatalogSet::embedded().unwrap()), Arc::new(SystemClock))
+            .with_log_key(starmark_registry::testkit::test_log_key()),
+    );
     let t = std::time::Instant::now();
     let label = rt.block_on(async {
         let principal = async |kind, role| {

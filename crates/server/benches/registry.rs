@@ -96,6 +96,7 @@ async fn seed(store: &Arc<dyn Store>, n: usize) {
         starmark_checklist::parse(EXAMPLE_CHECKLIST.as_bytes(), None).unwrap().checklist;
     let public = PublicRecord::from_checklist(&checklist);
     let criteria = VersionRef { catalog: "star-1".into(), version: "1.1".into() };
+    let log = starmark_registry::transparency::LogView::new(starmark_registry::testkit::test_log_key());
     let mut i = 0;
     while i < n {
         let mut commit = Commit::default();
@@ -120,9 +121,11 @@ async fn seed(store: &Arc<dyn Store>, n: usize) {
                     expires_on: date(2027, 5, 31),
                     public: p,
                     report: None,
+                    status_list_index: None,
                 },
             };
             let state = apply_label(None, &Event { seq: 0, event: ev.clone() }).unwrap();
+            commit.log.push(log.append(commit.events.len(), &ev, &state).unwrap());
             commit.events.push(ev);
             commit.labels.push(Write { state, expected: None });
         }
@@ -137,8 +140,10 @@ async fn principal(r: &Registry, kind: OrgKind, role: Role) -> (Principal, Strin
 }
 
 async fn run(backend: &'static str, store: Arc<dyn Store>, labels: usize, pg_url: Option<(String, String)>) -> Result {
-    let registry =
-        Arc::new(Registry::new(store.clone(), Arc::new(CatalogSet::embedded().unwrap()), Arc::new(SystemClock)));
+    let registry = Arc::new(
+        Registry::new(store.clone(), Arc::new(CatalogSet::embedded().unwrap()), Arc::new(SystemClock))
+            .with_log_key(starmark_registry::testkit::test_log_key()),
+    );
     let t = Instant::now();
     seed(&store, labels).await;
     let seed_s = t.elapsed().as_secs_f64();

@@ -26,7 +26,7 @@ use crate::views;
 #[openapi(
     info(title = "starmark registry API", description = "Applications, labels and their lifecycle under the IoT product security labeling scheme (JC-STAR)."),
     modifiers(&BearerAuth),
-    tags((name = "applications"), (name = "labels"), (name = "system"))
+    tags((name = "applications"), (name = "labels"), (name = "log"), (name = "system"))
 )]
 struct ApiDoc;
 
@@ -61,6 +61,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(renew))
         .routes(routes!(update_security_info))
         .routes(routes!(procurement_check))
+        .routes(routes!(crate::transparency::log_entry))
+        .routes(routes!(crate::transparency::inclusion_proof))
+        .routes(routes!(crate::transparency::consistency_proof))
+        .routes(routes!(crate::transparency::log_keys))
+        .routes(routes!(crate::transparency::label_bundle))
 }
 
 fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, serde_json::Value), ApiError> {
@@ -69,7 +74,7 @@ fn json<T: serde::Serialize>(status: StatusCode, v: &T) -> Result<(StatusCode, s
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "encoding", e.to_string()))
 }
 
-fn parse_label_id(s: &str) -> Result<LabelId, ApiError> {
+pub(crate) fn parse_label_id(s: &str) -> Result<LabelId, ApiError> {
     s.parse().map_err(|e: LabelIdError| {
         let code = match e {
             LabelIdError::Check(_) => "label-id-mistyped",

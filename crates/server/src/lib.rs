@@ -3,7 +3,8 @@
 //! [`serve`] takes an already-bound listener and a shutdown signal, so
 //! tests bind `127.0.0.1:0` and talk to the real server. The JSON API lives
 //! in [`api`] (under `/api/v1`, documented at `/api/openapi.json`); public
-//! HTML pages are in [`pages`] and [`open_data`]. Security headers, caching
+//! HTML pages are in [`pages`] and [`open_data`]; the transparency log
+//! (proofs, `tlog-tiles`, key history) in [`transparency`]. Security headers, caching
 //! validators ([`caching`]), compression and body limits come from middleware, errors are RFC 9457 problem documents.
 
 mod api;
@@ -13,6 +14,7 @@ mod extract;
 mod open_data;
 mod pages;
 mod problem;
+mod transparency;
 mod views;
 
 use std::future::Future;
@@ -86,6 +88,9 @@ pub fn app(state: AppState) -> Router {
         .route("/feed.atom", axum::routing::get(open_data::feed))
         .route("/open-data/labels.json", axum::routing::get(open_data::labels_json))
         .route("/open-data/labels.csv", axum::routing::get(open_data::labels_csv))
+        .route("/log/checkpoint", axum::routing::get(transparency::checkpoint))
+        .route("/log/tile/{*path}", axum::routing::get(transparency::tile))
+        .route("/.well-known/starmark-log-keys", axum::routing::get(transparency::keys_note))
         .layer(axum::middleware::from_fn(caching::public));
     let app = Router::new()
         .merge(api_router)

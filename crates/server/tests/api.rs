@@ -12,7 +12,7 @@ use starmark_registry::Registry;
 use starmark_registry::auth::{OrgKind, Role};
 use starmark_registry::clock::ManualClock;
 use starmark_registry::store::Store;
-use starmark_registry::testkit::EXAMPLE_CHECKLIST;
+use starmark_registry::testkit::{EXAMPLE_CHECKLIST, test_log_key};
 use starmark_server::AppState;
 
 struct Server {
@@ -61,7 +61,7 @@ async fn start(backend: (Arc<dyn Store>, Option<tempfile::TempDir>)) -> Server {
 async fn start_with(backend: (Arc<dyn Store>, Option<tempfile::TempDir>), catalogs: CatalogSet) -> Server {
     let (store, dir) = backend;
     let clock = Arc::new(ManualClock::at_date(date(2026, 11, 27)));
-    let registry = Registry::new(store.clone(), Arc::new(catalogs), clock.clone());
+    let registry = Registry::new(store.clone(), Arc::new(catalogs), clock.clone()).with_log_key(test_log_key());
     let token = async |kind, name: &str, role| {
         let org = registry.add_org(kind, name, None).await.unwrap();
         registry.issue_token(&org.id, role, "test").await.unwrap().expose().to_string()
@@ -638,6 +638,11 @@ async fn every_route_is_in_the_openapi_document_and_headers_are_set() {
         "POST /api/v1/labels/{label_id}/renewals",
         "PUT /api/v1/labels/{label_id}/security-info",
         "POST /api/v1/procurement/check",
+        "GET /api/v1/labels/{label_id}/bundle",
+        "GET /api/v1/log/entries/{index}",
+        "GET /api/v1/log/proof/inclusion",
+        "GET /api/v1/log/proof/consistency",
+        "GET /api/v1/log/keys",
     ];
     want.sort();
     assert_eq!(got, want);
@@ -1044,6 +1049,7 @@ async fn open_data_streams_every_label() {
 
     let checklist = starmark_checklist::parse(EXAMPLE_CHECKLIST.as_bytes(), None).unwrap().checklist;
     let mut commit = Commit::default();
+    let log = starmark_registry::transparency::LogView::new(test_log_key());
     for i in 1..=1_001u32 {
         let id = LabelId::new(starmark_criteria::Level::Star1, 2025, i);
         let mut public = PublicRecord::from_checklist(&checklist);
@@ -1065,9 +1071,11 @@ async fn open_data_streams_every_label() {
                 expires_on: date(2027, 5, 31),
                 public,
                 report: None,
+                status_list_index: None,
             },
         };
         let state = apply_label(None, &Event { seq: 0, event: ev.clone() }).unwrap();
+        commit.log.push(log.append(commit.events.len(), &ev, &state).unwrap());
         commit.events.push(ev);
         commit.labels.push(Write { state, expected: None });
     }
@@ -1205,7 +1213,8 @@ async fn caching_compression_and_hsts() {
     // Behind TLS (an https public address), HSTS is sent.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let registry = Registry::new(srv.store.clone(), Arc::new(CatalogSet::embedded().unwrap()), srv.clock.clone());
+    let registry = Registry::new(srv.store.clone(), Arc::new(CatalogSet::embedded().unwrap()), srv.clock.clone())
+        .with_log_key(test_log_key());
     let state = AppState::new(Arc::new(registry), "https://star.example".into());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(starmark_server::serve(listener, state, async move {
@@ -1450,4 +1459,161 @@ async fn hostile_data_is_inert_and_pages_are_accessible_in_chromium() {
         "the query is echoed back in the search box, as text: {}",
         search["inputs"]
     );
+}
+
+/// The transparency log over HTTP, on both databases: checkpoints, proofs,
+/// entries, tiles and the key history agree with each other and verify
+/// against the registry's key; bad requests get problem documents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn transparency_log_over_http() {
+    for backend in [sqlite().await, postgres().await] {
+        transparency_log_on(start(backend).await).await;
+    }
+}
+
+async fn transparency_log_on(srv: Server) {
+    use base64::Engine;
+    use starmark_tlog::checkpoint::Checkpoint;
+    use starmark_tlog::merkle::{leaf_hash, verify_consistency, verify_inclusion};
+    use starmark_tlog::note::Verifier;
+    let b64 = |s: &Value| -> Vec<[u8; 32]> {
+        s.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| base64::engine::general_purpose::STANDARD.decode(h.as_str().unwrap()).unwrap().try_into().unwrap())
+            .collect()
+    };
+    let key = Verifier::parse(&test_log_key().verifier_key()).unwrap();
+    let origin = "registry.test.example/log";
+    let text = async |path: &str| {
+        let r = srv.client.get(srv.url(path)).send().await.unwrap();
+        (r.status(), r.headers().clone(), r.bytes().await.unwrap().to_vec())
+    };
+
+    // An empty log has a checkpoint of size 0.
+    let (st, h, body) = text("/log/checkpoint").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(h["content-type"], "text/plain; charset=utf-8");
+    let cp0 = Checkpoint::open(std::str::from_utf8(&body).unwrap(), origin, &key).unwrap();
+    assert_eq!(cp0.size, 0);
+
+    let a = srv.granted().await;
+    let b = srv.granted().await;
+    let (s, _) = srv
+        .post(
+            &srv.reviewer,
+            &format!("/api/v1/labels/{a}/revoke"),
+            json!({"ground": "false_application", "statement": "x"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, _, body) = text("/log/checkpoint").await;
+    let note = String::from_utf8(body).unwrap();
+    let cp = Checkpoint::open(&note, origin, &key).unwrap();
+    assert_eq!(cp.size, 3);
+
+    // Entries, and an inclusion proof for each against the checkpoint.
+    let mut hashes = Vec::new();
+    for i in 0..3u64 {
+        let (s, e) = srv.get(None, &format!("/api/v1/log/entries/{i}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let leaf = e["leaf"].as_str().unwrap();
+        let st = starmark_tlog::statement::open(leaf.as_bytes(), std::slice::from_ref(&key)).unwrap();
+        assert_eq!(st["label"], e["label"]);
+        hashes.push(leaf_hash(leaf.as_bytes()));
+        let (s, p) = srv.get(None, &format!("/api/v1/log/proof/inclusion?index={i}")).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        assert_eq!(p["size"], 3);
+        verify_inclusion(i, 3, &hashes[i as usize], &b64(&p["hashes"]), &cp.root).unwrap();
+    }
+    let (_, e2) = srv.get(None, "/api/v1/log/entries/2").await;
+    assert_eq!(e2["label"], a.as_str());
+    assert!(e2["leaf"].as_str().unwrap().contains("label_revoked"));
+
+    // Consistency from the empty tree and from size 1.
+    let (_, c) = srv.get(None, "/api/v1/log/proof/consistency?old=1&new=3").await;
+    let root1 = starmark_tlog::merkle::leaf_hash(
+        srv.get(None, "/api/v1/log/entries/0").await.1["leaf"].as_str().unwrap().as_bytes(),
+    );
+    verify_consistency(1, 3, &root1, &cp.root, &b64(&c["hashes"])).unwrap();
+    let (s, c0) = srv.get(None, "/api/v1/log/proof/consistency?old=0").await;
+    assert_eq!((s, c0["new"].as_u64()), (StatusCode::OK, Some(3)));
+
+    // Tiles: the level-0 partial tile holds the three leaf hashes; the entry
+    // bundle the three leaves, each behind its big-endian length.
+    let (s, h, tile) = text("/log/tile/0/000.p/3").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(tile, hashes.concat());
+    let (_, _, bundle) = text("/log/tile/entries/000.p/3").await;
+    let mut rest = &bundle[..];
+    let mut n = 0;
+    while let [hi, lo, tail @ ..] = rest {
+        let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+        assert_eq!(leaf_hash(&tail[..len]), hashes[n]);
+        rest = &tail[len..];
+        n += 1;
+    }
+    assert_eq!(n, 3);
+    for missing in [
+        "/log/tile/0/000.p/4",
+        "/log/tile/0/000",
+        "/log/tile/1/000.p/1",
+        "/log/tile/entries/000.p/4",
+        "/log/tile/0/x001/000",
+        "/log/tile/0/abc",
+        "/log/tile/99/000",
+        "/log/tile/",
+    ] {
+        let (s, h, _) = text(missing).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{missing}");
+        assert_eq!(h["content-type"], "application/problem+json", "{missing}");
+    }
+
+    // The label bundle: the latest statement, proved against a checkpoint.
+    let r = srv.client.get(srv.url(&format!("/api/v1/labels/{a}/bundle"))).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains(&format!("{a}.starmark-bundle.json")));
+    let bundle: starmark_api::LabelBundle = r.json().await.unwrap();
+    assert_eq!(bundle.entry.index, 2);
+    assert_eq!(bundle.history, vec![0, 2]);
+    let bcp = Checkpoint::open(&bundle.checkpoint, origin, &key).unwrap();
+    let proof = b64(&serde_json::to_value(&bundle.inclusion.hashes).unwrap());
+    verify_inclusion(2, bcp.size, &leaf_hash(bundle.entry.leaf.as_bytes()), &proof, &bcp.root).unwrap();
+    let (s, _) = srv.get(None, &format!("/api/v1/labels/{b}/bundle")).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // The key history: signed by the key, listing it.
+    let (_, _, keys) = text("/.well-known/starmark-log-keys").await;
+    let keys = String::from_utf8(keys).unwrap();
+    let text_ = starmark_tlog::note::open(&keys, std::slice::from_ref(&key)).unwrap();
+    assert!(text_.contains(&test_log_key().verifier_key()));
+    let (_, k) = srv.get(None, "/api/v1/log/keys").await;
+    assert_eq!(k["current"], test_log_key().verifier_key());
+    assert_eq!(k["keys"][0]["key_id"], format!("{:08x}", key.id));
+
+    // Bad requests: each a problem document naming what is wrong.
+    for (path, status, pointer) in [
+        ("/api/v1/log/entries/3", StatusCode::NOT_FOUND, None),
+        ("/api/v1/log/entries/-1", StatusCode::NOT_FOUND, None),
+        ("/api/v1/log/entries/99999999999999999999999", StatusCode::NOT_FOUND, None),
+        ("/api/v1/log/entries/%00", StatusCode::NOT_FOUND, None),
+        ("/api/v1/log/proof/inclusion", StatusCode::BAD_REQUEST, Some("/index")),
+        ("/api/v1/log/proof/inclusion?index=x", StatusCode::BAD_REQUEST, Some("/index")),
+        ("/api/v1/log/proof/inclusion?index=3", StatusCode::BAD_REQUEST, None),
+        ("/api/v1/log/proof/inclusion?index=0&size=4", StatusCode::BAD_REQUEST, None),
+        ("/api/v1/log/proof/inclusion?index=0&size=18446744073709551615", StatusCode::BAD_REQUEST, None),
+        ("/api/v1/log/proof/consistency?old=3&new=1", StatusCode::BAD_REQUEST, None),
+        ("/api/v1/log/proof/consistency?old=1&new=99", StatusCode::BAD_REQUEST, None),
+        ("/api/v1/log/proof/consistency?new=1", StatusCode::BAD_REQUEST, Some("/old")),
+        ("/api/v1/labels/STAR1-2026-999999X/bundle", StatusCode::NOT_FOUND, None),
+        ("/api/v1/labels/not-a-label/bundle", StatusCode::NOT_FOUND, None),
+    ] {
+        let (s, v) = srv.get(None, path).await;
+        assert_eq!(s, status, "{path}: {v}");
+        assert!(v["detail"].as_str().is_some_and(|d| !d.is_empty()), "{path}: {v}");
+        if let Some(p) = pointer {
+            assert_eq!(v["problems"][0]["pointer"], p, "{path}: {v}");
+        }
+    }
 }

@@ -75,6 +75,16 @@ impl Tree {
         self.levels.first().map_or(0, |l| l.len() as u64)
     }
 
+    /// The stored hashes of complete subtrees of `2^level` leaves, the
+    /// `count` from the `start`th: a tile's contents (C2SP `tlog-tiles`).
+    /// None if any of them is not complete yet.
+    pub fn hashes(&self, level: usize, start: u64, count: u64) -> Option<&[Hash]> {
+        let row = self.levels.get(level)?;
+        let start = usize::try_from(start).ok()?;
+        let end = start.checked_add(usize::try_from(count).ok()?)?;
+        row.get(start..end)
+    }
+
     /// Appends a leaf by its hash ([`leaf_hash`] of the entry); returns its index.
     pub fn push(&mut self, leaf: Hash) -> u64 {
         let index = self.size();

@@ -8,7 +8,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::Signer as _;
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 /// Signature type byte of Ed25519 in signed notes.
@@ -28,6 +29,8 @@ pub enum NoteError {
     Malformed(String),
     #[error("not a verifier key (NAME+KEYID+BASE64): {0}")]
     BadVerifierKey(String),
+    #[error("not a signer key (PRIVATE+KEY+NAME+KEYID+BASE64): {0}")]
+    BadSignerKey(String),
     #[error("no signature by a known key ({0})")]
     UnknownSigner(String),
     #[error("the signature by {0} does not verify: the note was changed or signed by another key")]
@@ -72,6 +75,41 @@ impl Signer {
         check_name(name)?;
         let id = key_id(name, &key.verifying_key());
         Ok(Signer { name: name.to_string(), key, id })
+    }
+
+    /// The signer key as Go's `note.NewSigner` reads it:
+    /// `PRIVATE+KEY+NAME+KEYID+base64(0x01 || seed)`. Surrounding
+    /// whitespace (a key file's final newline) is ignored.
+    pub fn parse_private(text: &str) -> Result<Signer, NoteError> {
+        // Never echo the text: it is a secret.
+        let bad = |why: &str| NoteError::BadSignerKey(why.to_string());
+        let Some(rest) = text.trim().strip_prefix("PRIVATE+KEY+") else {
+            return Err(bad("it must start with PRIVATE+KEY+"));
+        };
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id), Some(material)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad("NAME+KEYID+BASE64 must follow PRIVATE+KEY+"));
+        };
+        check_name(name).map_err(|_| bad("the name must be non-empty, without spaces or `+`"))?;
+        let id = (id.len() == 8).then(|| u32::from_str_radix(id, 16).ok()).flatten();
+        let id = id.ok_or_else(|| bad("the key ID is 8 hex digits"))?;
+        let material = B64.decode(material).map_err(|_| bad("the key is not base64"))?;
+        let Some((&ED25519, seed)) = material.split_first() else {
+            return Err(bad("only Ed25519 keys (type 0x01) are supported"));
+        };
+        let seed: [u8; 32] = seed.try_into().map_err(|_| bad("an Ed25519 private key is 32 bytes"))?;
+        let signer = Signer::new(name, SigningKey::from_bytes(&seed))?;
+        if signer.id != id {
+            return Err(bad("the key ID does not match the name and key"));
+        }
+        Ok(signer)
+    }
+
+    /// The signer key in the form [`Signer::parse_private`] reads. A secret.
+    pub fn private_key_text(&self) -> String {
+        let mut material = vec![ED25519];
+        material.extend_from_slice(self.key.as_bytes());
+        format!("PRIVATE+KEY+{}+{:08x}+{}", self.name, self.id, B64.encode(material))
     }
 
     pub fn name(&self) -> &str {
@@ -232,5 +270,29 @@ mod tests {
         let (head, _) = vk.rsplit_once('+').unwrap();
         assert!(Verifier::parse(&format!("{head}+AQ==")).is_err());
         assert!(Verifier::parse("x").is_err());
+    }
+
+    #[test]
+    fn signer_keys_round_trip_and_refuse_damage() {
+        let signer = Signer::new("registry.example/log", SigningKey::from_bytes(&[9; 32])).unwrap();
+        let text = signer.private_key_text();
+        assert!(text.starts_with("PRIVATE+KEY+registry.example/log+"));
+        let back = Signer::parse_private(&format!("{text}\n")).unwrap();
+        assert_eq!(back.verifier_key(), signer.verifier_key());
+        assert_eq!(back.sign("x\n").unwrap(), signer.sign("x\n").unwrap());
+        let (head, _) = text.rsplit_once('+').unwrap();
+        for bad in [
+            "",
+            "registry.example/log+00000000+AQ==",
+            &text.replacen("PRIVATE+KEY+", "PRIVATE+", 1),
+            &format!("{head}+AQ=="),
+            &format!("{head}+!!!"),
+            &text.replacen("registry.example/log", "other.example/log", 1),
+            &text.replacen("+AQ", "+Ag", 1),
+        ] {
+            let e = Signer::parse_private(bad).unwrap_err();
+            // The error never repeats the secret.
+            assert!(!e.to_string().contains(text.rsplit_once('+').unwrap().1), "{e}");
+        }
     }
 }

@@ -43,16 +43,28 @@ pub(crate) fn setup(db: &str) -> Tokens {
 /// Starts `starmark serve` on an ephemeral port; returns it once it says
 /// where it listens (no sleeping).
 pub(crate) fn serve(db: &str) -> (Child, String) {
+    serve_with(db, &[])
+}
+
+/// [`serve`] with more arguments (`--log-key-file K`, …).
+pub(crate) fn serve_with(db: &str, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(bin())
         .args(["serve", "--listen", "127.0.0.1:0", "--database-url", db])
+        .args(extra)
         .env_remove("STARMARK_CATALOG")
+        .env_remove("STARMARK_LOG_KEY_FILE")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first.split("listening on ").nth(1).unwrap().split(' ').next().unwrap().to_string();
+    // The first start on a SQLite file says it made the log key first.
+    let url = loop {
+        let line = lines.next().unwrap_or_else(|| panic!("serve {db} exited before listening")).unwrap();
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.split(' ').next().unwrap().to_string();
+        }
+    };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     (child, url)

@@ -1,0 +1,604 @@
+//! The transparency log from the command line: the registry's signing key
+//! (`admin key generate|show`, and how `serve` finds it), `verify` (one
+//! label, online or from an offline bundle) and `monitor` (the log never
+//! forks or rewrites its history).
+#![allow(
+    clippy::indexing_slicing,
+    reason = "only serde_json::Value is indexed here, and reading a missing key gives Null, never a panic"
+)]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use jiff::civil::Date;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use starmark_api as wire;
+use starmark_registry::transparency::{Statement, parse_keys_note};
+use starmark_tlog::checkpoint::Checkpoint;
+use starmark_tlog::merkle::{Hash, leaf_hash, verify_consistency, verify_inclusion};
+use starmark_tlog::note::{Signer, SigningKey, Verifier};
+
+use crate::config::Settings;
+
+/// The file name of the key under systemd's `LoadCredential=`.
+const CREDENTIAL_NAME: &str = "starmark-log-key";
+/// The largest bundle, checkpoint or proof read.
+const MAX_INPUT: usize = 4 << 20;
+
+// ---------------------------------------------------------------------- keys
+
+/// The log origin for a public base URL: host, port and path, then `/log`
+/// (`https://labels.example.jp` → `labels.example.jp/log`).
+pub(crate) fn origin_for(public_base_url: &str) -> String {
+    let rest = public_base_url.split_once("://").map_or(public_base_url, |(_, r)| r);
+    let rest = rest.trim_end_matches('/');
+    let clean: String = rest.chars().map(|c| if c.is_whitespace() || c == '+' { '-' } else { c }).collect();
+    format!("{clean}/log")
+}
+
+/// The key file beside a SQLite database file (`starmark.db` →
+/// `starmark.db.log-key`); None for other databases and in-memory SQLite.
+fn default_key_path(database_url: &str) -> Option<PathBuf> {
+    let path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.contains(":memory:") || database_url.contains("mode=memory") {
+        return None;
+    }
+    Some(PathBuf::from(format!("{path}.log-key")))
+}
+
+fn credential_path() -> Option<PathBuf> {
+    let dir = std::env::var_os("CREDENTIALS_DIRECTORY")?;
+    let p = Path::new(&dir).join(CREDENTIAL_NAME);
+    p.exists().then_some(p)
+}
+
+/// What `config check` says about the key when none is configured.
+pub(crate) fn default_key_note(s: &Settings) -> String {
+    if let Some(p) = credential_path() {
+        return format!("from the systemd credential {}", p.display());
+    }
+    match default_key_path(&s.database_url) {
+        Some(p) if p.exists() => format!("default {} (exists)", p.display()),
+        Some(p) => format!("default {} (made on the first `serve`)", p.display()),
+        None => "none: set log_key_file (`starmark admin key generate`); serve refuses to start without it".into(),
+    }
+}
+
+/// Reads a signer key file, refusing one others can write.
+pub(crate) fn read_key(path: &Path) -> Result<Signer> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the log key {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)?.permissions().mode();
+        if mode & 0o022 != 0 {
+            bail!(
+                "the log key {} can be changed by other users (mode {:o}); chmod 600 it",
+                path.display(),
+                mode & 0o777
+            );
+        }
+        if mode & 0o004 != 0 {
+            eprintln!("warning: the log key {} is readable by every user (mode {:o})", path.display(), mode & 0o777);
+        }
+    }
+    Signer::parse_private(&text).with_context(|| format!("{} is not a log key", path.display()))
+}
+
+fn new_signer(name: &str) -> Result<Signer> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Signer::new(name, SigningKey::from_bytes(&seed)).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Writes a new key to `out` (mode 600, never over an existing file) and
+/// its verifier key to `out.pub`.
+fn write_key(signer: &Signer, out: &Path) -> Result<PathBuf> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(out).with_context(|| format!("cannot create {} (it must not exist yet)", out.display()))?;
+    f.write_all(format!("{}\n", signer.private_key_text()).as_bytes())?;
+    f.sync_all()?;
+    let public = PathBuf::from(format!("{}.pub", out.display()));
+    std::fs::write(&public, format!("{}\n", signer.verifier_key()))
+        .with_context(|| format!("cannot write {}", public.display()))?;
+    Ok(public)
+}
+
+/// The key `serve` signs with: the configured file; else the systemd
+/// credential; else, for a SQLite database file, the key beside it (made
+/// on first start). Anything else must configure one: several servers on
+/// one PostgreSQL database must share a key, so none is invented.
+pub(crate) fn log_key(s: &Settings) -> Result<Signer> {
+    if let Some(p) = &s.log_key_file {
+        return read_key(p);
+    }
+    if let Some(p) = credential_path() {
+        return read_key(&p);
+    }
+    let Some(p) = default_key_path(&s.database_url) else {
+        bail!(
+            "no log signing key: make one with `starmark admin key generate --name {} --out FILE` and set \
+             log_key_file (or --log-key-file, STARMARK_LOG_KEY_FILE); every server on this database uses the same key",
+            origin_for(&s.public_base_url)
+        );
+    };
+    if p.exists() {
+        return read_key(&p);
+    }
+    let signer = new_signer(&origin_for(&s.public_base_url))?;
+    let public = write_key(&signer, &p)?;
+    eprintln!(
+        "starmark: made the log signing key {} (verifier key in {}): {}",
+        p.display(),
+        public.display(),
+        signer.verifier_key()
+    );
+    Ok(signer)
+}
+
+pub(crate) fn key_generate(s: &Settings, name: Option<String>, out: &Path) -> Result<ExitCode> {
+    let name = name.unwrap_or_else(|| origin_for(&s.public_base_url));
+    let signer = new_signer(&name)?;
+    let public = write_key(&signer, out)?;
+    println!("{}", signer.verifier_key());
+    eprintln!(
+        "log key written: {} (secret; give it to `serve` as log_key_file) and {} (publish it: \
+         `starmark verify --registry-key` reads it)",
+        out.display(),
+        public.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn key_show(s: &Settings) -> Result<ExitCode> {
+    let path = s.log_key_file.clone().or_else(credential_path).or_else(|| default_key_path(&s.database_url));
+    let Some(path) = path.filter(|p| p.exists()) else {
+        bail!("no log key is configured or present: {}", default_key_note(s));
+    };
+    println!("{}", read_key(&path)?.verifier_key());
+    Ok(ExitCode::SUCCESS)
+}
+
+// ---------------------------------------------------------------------- verify
+
+/// Why a label could not be verified. Each names what failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum VerifyError {
+    #[error("the bundle cannot be read: {0}")]
+    Bundle(String),
+    #[error("the bundle is from the log `{bundle}`, but the registry key is for `{key}`")]
+    Origin { bundle: String, key: String },
+    #[error("the key history is not signed by the registry key: {0}")]
+    Keys(String),
+    #[error("the checkpoint is not a valid signed checkpoint of this log: {0}")]
+    Checkpoint(String),
+    #[error("the label's statement fails: {0}")]
+    Statement(String),
+    #[error("the statement is about {statement}, not {asked}")]
+    Label { statement: String, asked: String },
+    #[error("the record does not match the statement's digest: it was changed")]
+    Record,
+    #[error("the inclusion proof fails: {0}")]
+    Inclusion(String),
+}
+
+/// What a verified bundle says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Verified {
+    pub(crate) label: String,
+    /// valid, expired or revoked, on `as_of`.
+    pub(crate) status: String,
+    pub(crate) as_of: String,
+    pub(crate) statement: Statement,
+    pub(crate) record: serde_json::Value,
+    pub(crate) log_index: u64,
+    pub(crate) checkpoint_size: u64,
+    pub(crate) key: String,
+    pub(crate) origin: String,
+}
+
+fn decode_hashes(h: &[String]) -> Result<Vec<Hash>, String> {
+    use base64::Engine;
+    h.iter()
+        .map(|x| {
+            let b = base64::engine::general_purpose::STANDARD.decode(x).map_err(|_| format!("{x:?} is not base64"))?;
+            b.try_into().map_err(|_| format!("{x:?} is not a 32-byte hash"))
+        })
+        .collect()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Checks a bundle against the registry's key: the key history and the
+/// checkpoint are signed by it, the statement by it or a key of its
+/// history, the record matches the statement, and the statement is in the
+/// checkpoint's tree. `asked` is the label the user asked about, if any.
+pub(crate) fn verify_bundle(
+    bundle: &wire::LabelBundle,
+    trusted: &Verifier,
+    asked: Option<&str>,
+    today: Date,
+) -> Result<Verified, VerifyError> {
+    if bundle.format != "starmark-label-bundle/1" {
+        return Err(VerifyError::Bundle(format!("format `{}` is not starmark-label-bundle/1", bundle.format)));
+    }
+    if bundle.origin != trusted.name {
+        return Err(VerifyError::Origin { bundle: bundle.origin.clone(), key: trusted.name.clone() });
+    }
+    // Retired keys come from the history the trusted key signed.
+    let history = starmark_tlog::note::open(&bundle.keys, std::slice::from_ref(trusted))
+        .map_err(|e| VerifyError::Keys(e.to_string()))?;
+    let (origin, keys) = parse_keys_note(history).map_err(VerifyError::Keys)?;
+    if origin != trusted.name {
+        return Err(VerifyError::Keys(format!("it is the history of `{origin}`")));
+    }
+    let mut known = vec![trusted.clone()];
+    for (k, _) in keys {
+        let v = Verifier::parse(&k).map_err(|e| VerifyError::Keys(e.to_string()))?;
+        if v.name == trusted.name && !known.contains(&v) {
+            known.push(v);
+        }
+    }
+    let cp = Checkpoint::open(&bundle.checkpoint, &trusted.name, trusted)
+        .map_err(|e| VerifyError::Checkpoint(e.to_string()))?;
+    let value = starmark_tlog::statement::open(bundle.entry.leaf.as_bytes(), &known)
+        .map_err(|e| VerifyError::Statement(e.to_string()))?;
+    let statement: Statement =
+        serde_json::from_value(value).map_err(|e| VerifyError::Statement(format!("not a label statement: {e}")))?;
+    if statement.log != trusted.name {
+        return Err(VerifyError::Statement(format!("it names the log `{}`", statement.log)));
+    }
+    for other in [Some(bundle.label.as_str()), Some(bundle.entry.label.as_str()), asked].into_iter().flatten() {
+        if other != statement.label {
+            return Err(VerifyError::Label { statement: statement.label.clone(), asked: other.to_string() });
+        }
+    }
+    if hex(&Sha256::digest(bundle.entry.record.as_bytes())) != statement.record_sha256 {
+        return Err(VerifyError::Record);
+    }
+    let record: serde_json::Value = serde_json::from_str(&bundle.entry.record).map_err(|_| VerifyError::Record)?;
+    let p = &bundle.inclusion;
+    if p.index != bundle.entry.index {
+        return Err(VerifyError::Inclusion(format!("it is for entry {}, not {}", p.index, bundle.entry.index)));
+    }
+    if p.size != cp.size {
+        return Err(VerifyError::Inclusion(format!(
+            "it is for a tree of {} entries, the checkpoint's has {}",
+            p.size, cp.size
+        )));
+    }
+    let proof = decode_hashes(&p.hashes).map_err(VerifyError::Inclusion)?;
+    verify_inclusion(p.index, p.size, &leaf_hash(bundle.entry.leaf.as_bytes()), &proof, &cp.root)
+        .map_err(|e| VerifyError::Inclusion(e.to_string()))?;
+    let expired = statement.expires_on.parse::<Date>().map_or(true, |d| today > d);
+    let status = match statement.status.as_str() {
+        "revoked" => "revoked",
+        "expired" => "expired",
+        _ if expired => "expired",
+        _ => "valid",
+    };
+    Ok(Verified {
+        label: statement.label.clone(),
+        status: status.into(),
+        as_of: today.to_string(),
+        log_index: p.index,
+        checkpoint_size: cp.size,
+        key: format!("{}+{:08x}", trusted.name, trusted.id),
+        origin: trusted.name.clone(),
+        statement,
+        record,
+    })
+}
+
+/// A product page URL (or the QR code's) → (registry base URL, label ID).
+fn split_label_url(url: &str) -> Option<(String, String)> {
+    let (base, rest) = url.split_once("/labels/")?;
+    let id = rest.split(['/', '?', '#']).next()?;
+    (!id.is_empty() && (base.starts_with("https://") || base.starts_with("http://")))
+        .then(|| (base.to_string(), id.to_string()))
+}
+
+fn read_limited(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if meta.len() > MAX_INPUT as u64 {
+        bail!("{} is {} bytes; a bundle is at most {MAX_INPUT}", path.display(), meta.len());
+    }
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn parse_bundle(bytes: &[u8]) -> Result<wire::LabelBundle, VerifyError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let why = if e.is_eof() { "it ends early (truncated?)".to_string() } else { e.to_string() };
+        VerifyError::Bundle(why)
+    })
+}
+
+pub(crate) fn read_verifier(path: &Path) -> Result<Verifier> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the registry key {}", path.display()))?;
+    if text.trim_start().starts_with("PRIVATE+KEY+") {
+        // Never echo it: it is the registry's secret.
+        bail!("{} is not a verifier key: it is a private log key; give its .pub file", path.display());
+    }
+    Verifier::parse(text.trim())
+        .with_context(|| format!("{} is not a verifier key (NAME+KEYID+BASE64)", path.display()))
+}
+
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>> {
+    let r = http.get(url).send().await.with_context(|| format!("cannot reach {url}"))?;
+    let status = r.status();
+    let bytes = r.bytes().await.with_context(|| format!("reading {url}"))?;
+    if !status.is_success() {
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        bail!("{url}: {status}: {}", v["detail"].as_str().unwrap_or("no detail"));
+    }
+    if bytes.len() > MAX_INPUT {
+        bail!("{url}: the answer is larger than {MAX_INPUT} bytes");
+    }
+    Ok(bytes.to_vec())
+}
+
+fn http() -> Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .user_agent(concat!("starmark/", env!("CARGO_PKG_VERSION")))
+        .timeout(std::time::Duration::from_secs(60))
+        .build()?)
+}
+
+pub(crate) struct VerifyArgs {
+    pub(crate) target: Option<String>,
+    pub(crate) registry: String,
+    pub(crate) registry_key: Option<PathBuf>,
+    pub(crate) bundle: Option<PathBuf>,
+    pub(crate) save_bundle: Option<PathBuf>,
+    pub(crate) json: bool,
+}
+
+/// `starmark verify`. Exit 0: verified and valid; 1: verified, and the
+/// label is revoked or expired; 2: verification failed (the reason is
+/// printed) or the input is unusable; 3: every check passed but against a
+/// key the registry itself presented — not independent, so not verified.
+pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
+    let (bytes, asked, source) = match (&a.bundle, &a.target) {
+        (Some(path), target) => (read_limited(path)?, target.clone(), format!("bundle {}", path.display())),
+        (None, Some(t)) => {
+            let (base, id) = split_label_url(t).unwrap_or_else(|| (a.registry.trim_end_matches('/').into(), t.clone()));
+            let url = format!("{base}/api/v1/labels/{}/bundle", wire::percent_encode(&id));
+            (fetch(&http()?, &url).await?, Some(id), url)
+        }
+        (None, None) => bail!("name a label (ID or product page URL) or give --bundle FILE"),
+    };
+    if let Some(out) = &a.save_bundle {
+        std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    let bundle = match parse_bundle(&bytes) {
+        Ok(b) => b,
+        Err(e) => return fail(&e, a.json),
+    };
+    let (trusted, pinned) = match &a.registry_key {
+        Some(p) => (read_verifier(p)?, true),
+        None => {
+            // Only to report what else holds; the verdict stays "not verified".
+            let Some(text) = bundle.keys.lines().find_map(|l| l.strip_prefix("\u{2014} ")) else {
+                return fail(&VerifyError::Keys("the key history has no signature".into()), a.json);
+            };
+            let name = text.split(' ').next().unwrap_or_default();
+            let current = bundle
+                .keys
+                .lines()
+                .filter_map(|l| l.split_once(' ').map(|(k, _)| k))
+                .rfind(|k| k.starts_with(&format!("{name}+")))
+                .unwrap_or_default();
+            match Verifier::parse(current) {
+                Ok(v) => (v, false),
+                Err(e) => return fail(&VerifyError::Keys(e.to_string()), a.json),
+            }
+        }
+    };
+    // The scheme's calendar day, as the registry judges expiry.
+    let today = starmark_registry::clock::Clock::today(&starmark_registry::clock::SystemClock);
+    let v = match verify_bundle(&bundle, &trusted, asked.as_deref(), today) {
+        Ok(v) => v,
+        Err(e) => return fail(&e, a.json),
+    };
+    let code = match (pinned, v.status.as_str()) {
+        (false, _) => 3,
+        (true, "valid") => 0,
+        (true, _) => 1,
+    };
+    if a.json {
+        let out = serde_json::json!({
+            "verified": pinned,
+            "key_pinned": pinned,
+            "source": source,
+            "result": v,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_verified(&v, pinned, &source);
+    }
+    Ok(ExitCode::from(code))
+}
+
+fn fail(e: &VerifyError, json: bool) -> Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::json!({"verified": false, "error": e.to_string()}));
+    } else {
+        eprintln!("NOT VERIFIED: {e}");
+    }
+    Ok(ExitCode::from(2))
+}
+
+fn print_verified(v: &Verified, pinned: bool, source: &str) {
+    let st = &v.statement;
+    let name = &v.record["product"]["product_name"];
+    let product = name["ja"].as_str().or(name["en"].as_str()).unwrap_or("?");
+    let models: Vec<&str> = v.record["product"]["model_numbers"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|m| m.as_str()).collect())
+        .unwrap_or_default();
+    if pinned {
+        println!("VERIFIED {}: {} (as of {})", v.label, v.status.to_uppercase(), v.as_of);
+    } else {
+        println!("NOT VERIFIED {}: every check passed, but only against the key the registry itself sent", v.label);
+        println!("  to verify, pass the registry's published key: --registry-key FILE ({})", v.key);
+    }
+    println!("  product: {product} ({})", models.join(", "));
+    println!(
+        "  {} · criteria {} {} · issued {} · valid through {}",
+        st.level, st.criteria.catalog, st.criteria.version, st.issued_on, st.expires_on
+    );
+    if let Some(r) = &st.revocation {
+        let text = v.record["revocation"]["statement"].as_str().unwrap_or("");
+        println!("  revoked {} ({}): {text}", r.at, r.ground);
+    }
+    println!("  latest event: {} at {}", st.event, st.at);
+    println!("  signed by {} · log entry {} of {} · from {source}", v.key, v.log_index, v.checkpoint_size);
+    if source.starts_with("bundle") {
+        println!("  an offline bundle shows the label as of its checkpoint; a later revocation shows only online");
+    }
+}
+
+// ---------------------------------------------------------------------- monitor
+
+/// The default state file: `$XDG_STATE_HOME/starmark/monitor/ORIGIN.checkpoint`.
+fn default_state(origin: &str) -> Result<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")));
+    let base = base.context("neither XDG_STATE_HOME nor HOME is set: pass --state FILE")?;
+    let safe: String =
+        origin.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    Ok(base.join("starmark/monitor").join(format!("{safe}.checkpoint")))
+}
+
+/// `starmark monitor`: fetches the latest checkpoint, checks it against the
+/// one kept from the last run (a consistency proof), and keeps the new
+/// one. A log that shrank, changed at the same size or whose proof fails is
+/// reported as forked with both checkpoints written as evidence (exit 1).
+pub(crate) async fn monitor(registry: &str, key: &Path, state: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+    let trusted = read_verifier(key)?;
+    let state = match state {
+        Some(s) => s,
+        None => default_state(&trusted.name)?,
+    };
+    let base = registry.trim_end_matches('/');
+    let http = http()?;
+    let note = String::from_utf8(fetch(&http, &format!("{base}/log/checkpoint")).await?)
+        .context("the checkpoint is not text")?;
+    let new = Checkpoint::open(&note, &trusted.name, &trusted)
+        .map_err(|e| anyhow::anyhow!("the registry's checkpoint does not verify: {e}"))?;
+    let old_note = match std::fs::read_to_string(&state) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", state.display())),
+    };
+    let save = |note: &str| -> Result<()> {
+        if let Some(dir) = state.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let tmp = state.with_extension("tmp");
+        std::fs::write(&tmp, note)?;
+        std::fs::rename(&tmp, &state).with_context(|| format!("cannot write {}", state.display()))
+    };
+    let Some(old_note) = old_note else {
+        save(&note)?;
+        report(
+            json,
+            "first",
+            &format!("first run: keeping the checkpoint of {} entries in {}", new.size, state.display()),
+            &new,
+            None,
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let old = Checkpoint::open(&old_note, &trusted.name, &trusted)
+        .map_err(|e| anyhow::anyhow!("the kept checkpoint {} does not verify: {e}", state.display()))?;
+    let fork = if new.size < old.size {
+        Some(format!("the log shrank from {} to {} entries", old.size, new.size))
+    } else if new.size == old.size {
+        (new.root != old.root).then(|| format!("two different trees of {} entries", new.size))
+    } else {
+        let url = format!("{base}/api/v1/log/proof/consistency?old={}&new={}", old.size, new.size);
+        let proof: wire::ConsistencyProof = serde_json::from_slice(&fetch(&http, &url).await?)
+            .with_context(|| format!("{url}: not a consistency proof"))?;
+        let hashes = decode_hashes(&proof.hashes).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
+        match (
+            proof.old == old.size && proof.new == new.size,
+            verify_consistency(old.size, new.size, &old.root, &new.root, &hashes),
+        ) {
+            (true, Ok(())) => None,
+            (false, _) => Some(format!("the registry sent a proof for {} → {}", proof.old, proof.new)),
+            (true, Err(e)) => {
+                Some(format!("the tree of {} entries does not extend the one of {}: {e}", new.size, old.size))
+            }
+        }
+    };
+    match fork {
+        None => {
+            save(&note)?;
+            let msg = format!("consistent: {} → {} entries", old.size, new.size);
+            report(json, "consistent", &msg, &new, Some(&old));
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(why) => {
+            let evidence = state.with_extension(format!("fork-{}", jiff::Timestamp::now().as_second()));
+            std::fs::write(
+                &evidence,
+                format!("# starmark monitor: {why}\n# kept checkpoint:\n{old_note}\n# checkpoint served now:\n{note}"),
+            )
+            .with_context(|| format!("cannot write {}", evidence.display()))?;
+            let msg = format!(
+                "FORK: {why}; both signed checkpoints are in {} (the kept one is unchanged)",
+                evidence.display()
+            );
+            report(json, "fork", &msg, &new, Some(&old));
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn report(json: bool, result: &str, msg: &str, new: &Checkpoint, old: Option<&Checkpoint>) {
+    if json {
+        let cp = |c: &Checkpoint| serde_json::json!({"size": c.size, "root": hex(&c.root)});
+        println!(
+            "{}",
+            serde_json::json!({"result": result, "message": msg, "checkpoint": cp(new), "previous": old.map(cp)})
+        );
+    } else {
+        println!("{msg}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_and_urls() {
+        assert_eq!(origin_for("https://labels.example.jp"), "labels.example.jp/log");
+        assert_eq!(origin_for("http://127.0.0.1:8080/"), "127.0.0.1:8080/log");
+        assert_eq!(origin_for("https://x.example/a b+c"), "x.example/a-b-c/log");
+        assert_eq!(default_key_path("sqlite://starmark.db"), Some(PathBuf::from("starmark.db.log-key")));
+        assert_eq!(default_key_path("sqlite:///var/lib/s.db?mode=rwc"), Some(PathBuf::from("/var/lib/s.db.log-key")));
+        assert_eq!(default_key_path("sqlite::memory:"), None);
+        assert_eq!(default_key_path("postgres://h/db"), None);
+        assert_eq!(
+            split_label_url("https://labels.example.jp/labels/STAR1-2026-000001K?lang=en"),
+            Some(("https://labels.example.jp".into(), "STAR1-2026-000001K".into()))
+        );
+        assert_eq!(split_label_url("STAR1-2026-000001K"), None);
+    }
+}

@@ -1,0 +1,354 @@
+//! `starmark verify` and `starmark monitor` against real `serve` processes:
+//! a granted label verifies, a revoked one is reported revoked, each kind
+//! of tampering is refused with its reason, a fork is caught with both
+//! checkpoints kept, and a key rotation keeps old statements verifiable.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+use serde_json::Value;
+
+mod common;
+use common::{bin, cli, serve_with, setup};
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/star-1-home-camera/checklist.toml");
+const ORIGIN: &str = "verify.test.example/log";
+
+fn starmark(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(bin())
+        .args(args)
+        .env_remove("STARMARK_REGISTRY")
+        .env_remove("STARMARK_REGISTRY_KEY")
+        .env_remove("STARMARK_LOG_KEY_FILE")
+        .env_remove("STARMARK_CATALOG")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn key_generate(dir: &Path, name: &str, file: &str) -> (PathBuf, PathBuf) {
+    let key = dir.join(file);
+    let (code, out, err) = starmark(&["admin", "key", "generate", "--name", name, "--out", key.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let public = PathBuf::from(format!("{}.pub", key.display()));
+    assert_eq!(std::fs::read_to_string(&public).unwrap().trim(), out.trim());
+    (key, public)
+}
+
+struct Registry {
+    server: Child,
+    url: String,
+    tokens: common::Tokens,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn registry(db: &str, key: &Path) -> Registry {
+    let tokens = setup(db);
+    let (server, url) = serve_with(db, &["--log-key-file", key.to_str().unwrap()]);
+    Registry { server, url, tokens }
+}
+
+fn grant(r: &Registry) -> String {
+    let (code, app) = cli(&r.url, &r.tokens.vendor, &["apply", EXAMPLE]);
+    assert_eq!(code, 0, "{app}");
+    let id = app["id"].as_str().unwrap();
+    assert_eq!(cli(&r.url, &r.tokens.liaison, &["owner", "inquiry", id, "--outcome", "cleared"]).0, 0);
+    let (code, label) = cli(&r.url, &r.tokens.reviewer, &["owner", "grant", id]);
+    assert_eq!(code, 0, "{label}");
+    label["id"].as_str().unwrap().to_string()
+}
+
+fn verify(args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["verify", "--json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = starmark(&all);
+    (code, serde_json::from_str(&out).unwrap_or(Value::Null), err)
+}
+
+/// Rewrites a bundle file with `f` applied to its JSON.
+fn tampered(dir: &Path, bundle: &Path, name: &str, f: impl FnOnce(&mut Value)) -> PathBuf {
+    let mut v: Value = serde_json::from_slice(&std::fs::read(bundle).unwrap()).unwrap();
+    f(&mut v);
+    let out = dir.join(name);
+    std::fs::write(&out, serde_json::to_vec(&v).unwrap()).unwrap();
+    out
+}
+
+#[test]
+fn verify_confirms_reports_revocation_and_refuses_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, public) = key_generate(d, ORIGIN, "log.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
+    }
+    // Never over an existing key.
+    let (code, _, err) = starmark(&["admin", "key", "generate", "--name", ORIGIN, "--out", key.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("must not exist yet"), "{err}");
+    let (code, shown, _) = starmark(&["admin", "key", "show", "--log-key-file", key.to_str().unwrap()]);
+    assert_eq!((code, shown.trim()), (0, std::fs::read_to_string(&public).unwrap().trim()));
+
+    let db = format!("sqlite://{}", d.join("r.db").display());
+    let r = registry(&db, &key);
+    let valid = grant(&r);
+    let revoked = grant(&r);
+    let pubkey = public.to_str().unwrap();
+
+    // A stale checkpoint, kept for later: the log as it was before the revocation.
+    let early = d.join("early.json");
+    let (code, _, err) =
+        verify(&[&valid, "--registry", &r.url, "--registry-key", pubkey, "--save-bundle", early.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, revoke) = cli(&r.url, &r.tokens.vendor, &["report-change", &revoked, "--description", "new firmware"]);
+    assert_eq!(code, 0, "{revoke}");
+
+    // Online: valid → 0, revoked → 1, by ID or by the product page URL.
+    let (code, v, err) = verify(&[&valid, "--registry", &r.url, "--registry-key", pubkey]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["result"]["status"], "valid");
+    assert_eq!(v["result"]["statement"]["event"], "label_granted");
+    assert_eq!(v["result"]["record"]["product"]["model_numbers"][0], "HC-200");
+    let page = format!("{}/labels/{revoked}?lang=en", r.url);
+    let (code, v, err) = verify(&[&page, "--registry-key", pubkey]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(v["result"]["status"], "revoked");
+    assert_eq!(v["result"]["statement"]["event"], "change_reported");
+    assert_eq!(v["result"]["statement"]["revocation"]["ground"], "specification_changed");
+    // Without the registry's key nothing is verified, whatever else holds.
+    let (code, v, _) = verify(&[&valid, "--registry", &r.url]);
+    assert_eq!((code, &v["verified"]), (3, &Value::Bool(false)));
+    let (code, out, _) = starmark(&["verify", &valid, "--registry", &r.url]);
+    assert_eq!(code, 3);
+    assert!(out.contains("NOT VERIFIED") && out.contains("--registry-key"), "{out}");
+    // Human output says what was checked.
+    let (code, out, _) = starmark(&["verify", &revoked, "--registry", &r.url, "--registry-key", pubkey]);
+    assert_eq!(code, 1);
+    assert!(out.contains(&format!("VERIFIED {revoked}: REVOKED")) && out.contains("new firmware"), "{out}");
+    assert!(out.contains("log entry 2 of 3"), "{out}");
+
+    // Offline: the bundle the product page offers.
+    let bundle = d.join("bundle.json");
+    let (code, _, _) =
+        verify(&[&revoked, "--registry", &r.url, "--registry-key", pubkey, "--save-bundle", bundle.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let downloaded =
+        reqwest::blocking::get(format!("{}/api/v1/labels/{revoked}/bundle", r.url)).unwrap().bytes().unwrap();
+    assert_eq!(downloaded.as_ref(), std::fs::read(&bundle).unwrap().as_slice(), "the saved bundle is the download");
+    let b = bundle.to_str().unwrap();
+    let (code, v, err) = verify(&["--bundle", b, "--registry-key", pubkey]);
+    assert_eq!((code, v["result"]["status"].as_str()), (1, Some("revoked")), "{err}");
+    assert_eq!(verify(&[&revoked, "--bundle", b, "--registry-key", pubkey]).0, 1);
+
+    // Each tampering, with its reason.
+    let other = key_generate(d, ORIGIN, "other.key").1;
+    let elsewhere = key_generate(d, "elsewhere.example/log", "elsewhere.key").1;
+    let cases: Vec<(PathBuf, &str, &str)> = vec![
+        (
+            tampered(d, &bundle, "event.json", |v| {
+                let leaf =
+                    v["entry"]["leaf"].as_str().unwrap().replace("\"status\":\"revoked\"", "\"status\":\"valid\"");
+                v["entry"]["leaf"] = leaf.into();
+            }),
+            pubkey,
+            "the label's statement fails: the signature",
+        ),
+        (
+            tampered(d, &bundle, "record.json", |v| {
+                let rec = v["entry"]["record"].as_str().unwrap().replace("new firmware", "nothing happened");
+                v["entry"]["record"] = rec.into();
+            }),
+            pubkey,
+            "the record does not match",
+        ),
+        (bundle.clone(), other.to_str().unwrap(), "the key history is not signed by the registry key"),
+        (
+            bundle.clone(),
+            elsewhere.to_str().unwrap(),
+            "the bundle is from the log `verify.test.example/log`, but the registry key is for `elsewhere.example/log`",
+        ),
+        (
+            tampered(d, &bundle, "forged.json", |v| {
+                let cp = v["checkpoint"].as_str().unwrap();
+                let mut lines: Vec<String> = cp.lines().map(String::from).collect();
+                lines[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into();
+                v["checkpoint"] = format!("{}\n", lines.join("\n")).into();
+            }),
+            pubkey,
+            "the checkpoint is not a valid signed checkpoint",
+        ),
+        (
+            {
+                let stale: Value = serde_json::from_slice(&std::fs::read(&early).unwrap()).unwrap();
+                tampered(d, &bundle, "stale.json", |v| v["checkpoint"] = stale["checkpoint"].clone())
+            },
+            pubkey,
+            "the inclusion proof fails: it is for a tree of 3 entries, the checkpoint's has 2",
+        ),
+        (
+            tampered(d, &bundle, "size.json", |v| v["inclusion"]["size"] = 2.into()),
+            pubkey,
+            "the inclusion proof fails: it is for a tree of 2 entries, the checkpoint's has 3",
+        ),
+        (
+            tampered(d, &bundle, "proof.json", |v| {
+                v["inclusion"]["hashes"][0] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into();
+            }),
+            pubkey,
+            "the inclusion proof fails",
+        ),
+        (
+            tampered(d, &bundle, "index.json", |v| v["entry"]["index"] = 0.into()),
+            pubkey,
+            "the inclusion proof fails: it is for entry 2, not 0",
+        ),
+        (
+            {
+                let t = d.join("truncated.json");
+                let bytes = std::fs::read(&bundle).unwrap();
+                std::fs::write(&t, &bytes[..bytes.len() / 2]).unwrap();
+                t
+            },
+            pubkey,
+            "the bundle cannot be read: it ends early",
+        ),
+        (
+            {
+                let t = d.join("garbage.json");
+                std::fs::write(&t, b"\xff\xfe not json").unwrap();
+                t
+            },
+            pubkey,
+            "the bundle cannot be read",
+        ),
+    ];
+    for (file, key, want) in &cases {
+        let (code, out, err) = starmark(&["verify", "--bundle", file.to_str().unwrap(), "--registry-key", key]);
+        assert_eq!(code, 2, "{}: {out}{err}", file.display());
+        assert!(err.contains(want), "{}: want {want:?}, got {err}", file.display());
+        assert!(!out.contains("VERIFIED"), "{}: {out}", file.display());
+    }
+    // A bundle of another label than the one asked about.
+    let (code, _, err) = starmark(&["verify", &valid, "--bundle", b, "--registry-key", pubkey]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&format!("the statement is about {revoked}, not {valid}")), "{err}");
+    // Unknown labels and unreadable keys are plain errors, not verdicts.
+    let (code, _, err) = starmark(&["verify", "STAR1-2026-999999X", "--registry", &r.url, "--registry-key", pubkey]);
+    assert_ne!(code, 0);
+    assert!(err.contains("404"), "{err}");
+    let (code, _, err) = starmark(&["verify", &valid, "--registry", &r.url, "--registry-key", key.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not a verifier key: it is a private log key"), "{err}");
+    assert!(!err.contains(std::fs::read_to_string(&key).unwrap().trim()), "the secret was printed");
+}
+
+#[test]
+fn monitor_accepts_growth_and_reports_a_fork_with_both_checkpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, public) = key_generate(d, ORIGIN, "log.key");
+    let pubkey = public.to_str().unwrap();
+    let main = registry(&format!("sqlite://{}", d.join("main.db").display()), &key);
+    grant(&main);
+    let state = d.join("state/monitor.checkpoint");
+    let st = state.to_str().unwrap();
+    let monitor = |url: &str| starmark(&["monitor", "--registry", url, "--registry-key", pubkey, "--state", st]);
+
+    let (code, out, err) = monitor(&main.url);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("first run"), "{out}");
+    grant(&main);
+    grant(&main);
+    let (code, out, err) = monitor(&main.url);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("consistent: 1 → 3 entries"), "{out}");
+    let (code, out, _) = monitor(&main.url);
+    assert_eq!((code, out.trim()), (0, "consistent: 3 → 3 entries"));
+
+    // The same key serving another history (a registry that rewrote its
+    // log): longer, equal and shorter forks are all caught.
+    let fork = registry(&format!("sqlite://{}", d.join("fork.db").display()), &key);
+    for _ in 0..4 {
+        grant(&fork);
+    }
+    let kept = std::fs::read_to_string(&state).unwrap();
+    let (code, out, _) = monitor(&fork.url);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FORK: the tree of 4 entries does not extend the one of 3"), "{out}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), kept, "a fork never replaces the kept checkpoint");
+    let evidence: Vec<PathBuf> = std::fs::read_dir(d.join("state"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("fork-"))
+        .collect();
+    assert_eq!(evidence.len(), 1);
+    let ev = std::fs::read_to_string(&evidence[0]).unwrap();
+    assert!(ev.contains(&kept) && ev.contains(&format!("{ORIGIN}\n4\n")), "{ev}");
+
+    let small = registry(&format!("sqlite://{}", d.join("small.db").display()), &key);
+    grant(&small);
+    let (code, out, _) = monitor(&small.url);
+    assert_eq!(code, 1);
+    assert!(out.contains("FORK: the log shrank from 3 to 1 entries"), "{out}");
+    grant(&small);
+    grant(&small);
+    let (code, out, _) = monitor(&small.url);
+    assert_eq!(code, 1);
+    assert!(out.contains("FORK: two different trees of 3 entries"), "{out}");
+
+    // A checkpoint signed by another key is not accepted at all.
+    let other = key_generate(d, ORIGIN, "other.key").1;
+    let (code, _, err) =
+        starmark(&["monitor", "--registry", &main.url, "--registry-key", other.to_str().unwrap(), "--state", st]);
+    assert_ne!(code, 0);
+    assert!(err.contains("does not verify"), "{err}");
+}
+
+#[test]
+fn a_rotated_key_keeps_old_statements_verifiable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (old_key, old_pub) = key_generate(d, ORIGIN, "old.key");
+    let db = format!("sqlite://{}", d.join("r.db").display());
+    let first = registry(&db, &old_key);
+    let label = grant(&first);
+    drop(first);
+
+    let (new_key, new_pub) = key_generate(d, ORIGIN, "new.key");
+    let (server, url) = serve_with(&db, &["--log-key-file", new_key.to_str().unwrap()]);
+    let _guard = Registry {
+        server,
+        url: url.clone(),
+        tokens: common::Tokens { vendor: String::new(), reviewer: String::new(), liaison: String::new() },
+    };
+    // The statement was signed by the old key; the history signed by the new
+    // one names it, so the new key alone verifies it.
+    let (code, v, err) = verify(&[&label, "--registry", &url, "--registry-key", new_pub.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let old_id = std::fs::read_to_string(&old_pub).unwrap().split('+').nth(1).unwrap().to_string();
+    assert!(v["result"]["statement"]["record_sha256"].is_string());
+    let (_, out, _) = starmark(&["verify", &label, "--registry", &url, "--registry-key", new_pub.to_str().unwrap()]);
+    assert!(out.contains(&format!("VERIFIED {label}: VALID")), "{out}");
+    let history = reqwest::blocking::get(format!("{url}/.well-known/starmark-log-keys")).unwrap().text().unwrap();
+    assert_eq!(history.lines().filter(|l| l.starts_with(ORIGIN)).count(), 3, "origin line and two keys: {history}");
+    assert!(history.contains(&old_id));
+    // Someone still holding only the old key is told why it fails.
+    let (code, v, _) = verify(&[&label, "--registry", &url, "--registry-key", old_pub.to_str().unwrap()]);
+    assert_eq!((code, &v["verified"]), (2, &Value::Bool(false)));
+    assert!(v["error"].as_str().unwrap().contains("the key history is not signed by the registry key"), "{v}");
+}

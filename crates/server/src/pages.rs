@@ -55,6 +55,14 @@ pub(crate) struct Strings {
     coverage: &'static str,
     coverage_note: &'static str,
     history: &'static str,
+    verification: &'static str,
+    verification_note: &'static str,
+    signing_key: &'static str,
+    log_index: &'static str,
+    checkpoint_size: &'static str,
+    bundle_download: &'static str,
+    key_history: &'static str,
+    not_in_log: &'static str,
     disclaimer: &'static str,
     outline: &'static str,
     valid: &'static str,
@@ -115,6 +123,14 @@ const JA: Strings = Strings {
     coverage: "他国制度の要件との対応",
     coverage_note: "適合基準が他国制度の要件をどこまで満たすかの対応表（starmarkによる推定を含む。根拠の区分を併記）。",
     history: "ラベルの履歴",
+    verification: "検証情報",
+    verification_note: "このラベルの各事象は登録機関の鍵で署名され、改ざんを検出できる公開の透明性ログに記録されています。このページ自体は証明ではありません。検証用データをダウンロードし、登録機関が公表する鍵で `starmark verify --bundle ファイル --registry-key 鍵ファイル` を実行すると、このページを信頼せずに確認できます。",
+    signing_key: "署名鍵",
+    log_index: "ログ上の位置（最新の事象）",
+    checkpoint_size: "チェックポイントの件数",
+    bundle_download: "検証用データ（JSON）をダウンロード",
+    key_history: "登録機関の鍵の履歴",
+    not_in_log: "このラベルの事象は透明性ログの導入前のもので、ログにはありません。",
     disclaimer: "ラベルは適合基準への適合を示すものであり、製品の完全な安全を保証するものではありません。",
     outline: "制度の概要",
     valid: "有効",
@@ -175,6 +191,14 @@ const EN: Strings = Strings {
     coverage: "Coverage of other schemes' requirements",
     coverage_note: "How far the criteria cover other schemes' requirements (partly starmark's inference; the basis of each link is shown).",
     history: "Label history",
+    verification: "Verification details",
+    verification_note: "Every event of this label is signed with the registry's key and recorded in a public, tamper-evident transparency log. This page itself is no proof: download the verification bundle and run `starmark verify --bundle FILE --registry-key KEYFILE` with the registry's published key to check the label without trusting this page.",
+    signing_key: "Signing key",
+    log_index: "Log index (latest event)",
+    checkpoint_size: "Checkpoint size",
+    bundle_download: "Download the verification bundle (JSON)",
+    key_history: "The registry's key history",
+    not_in_log: "This label's events predate the transparency log and are not in it.",
     disclaimer: "A label shows conformity to the criteria; it does not guarantee that the product is fully secure.",
     outline: "About the scheme",
     valid: "Valid",
@@ -253,6 +277,12 @@ pub(crate) struct LabelPage<'a> {
     other_security: String,
     coverage: Vec<CoverageRow>,
     history: Vec<HistoryRow>,
+    /// `NAME+KEYID` of the key that signed the latest statement; empty when
+    /// the label is not in the log.
+    verify_key: String,
+    verify_index: String,
+    verify_size: String,
+    bundle_url: String,
 }
 
 #[derive(Template)]
@@ -350,7 +380,16 @@ pub(crate) async fn label_page(
     };
     let events = s.registry.label_events(label_id).await.unwrap_or_default();
     let checklist = s.registry.store().application(&label.application).await.ok().flatten().map(|a| a.state.checklist);
-    let page = build(&s, &label, &events, checklist.as_ref(), lang, t);
+    let proof = s.registry.label_proof(label_id).await.ok();
+    let mut page = build(&s, &label, &events, checklist.as_ref(), lang, t);
+    if let Some(p) = proof {
+        let key = serde_json::from_str::<serde_json::Value>(&p.entry.leaf)
+            .ok()
+            .and_then(|v| v.get("key").and_then(|k| k.as_str()).map(String::from));
+        page.verify_key = key.unwrap_or_default();
+        page.verify_index = p.entry.index.to_string();
+        page.verify_size = p.size.to_string();
+    }
     match page.render() {
         Ok(b) => {
             let body = axum::body::Bytes::from(b);
@@ -575,6 +614,10 @@ fn build<'a>(
         other_security: loc(&l.security.other, lang),
         coverage,
         history,
+        verify_key: String::new(),
+        verify_index: String::new(),
+        verify_size: String::new(),
+        bundle_url: format!("/api/v1/labels/{}/bundle", l.id),
     }
 }
 

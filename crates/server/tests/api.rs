@@ -1592,6 +1592,20 @@ async fn transparency_log_on(srv: Server) {
     assert_eq!(k["current"], test_log_key().verifier_key());
     assert_eq!(k["keys"][0]["key_id"], format!("{:08x}", key.id));
 
+    // The product page shows the verification details and links the bundle.
+    let key_name = format!("{origin}+{:08x}", key.id);
+    for (lang, heading) in [("", "検証情報"), ("?lang=en", "Verification details")] {
+        let (s, _, html) = text(&format!("/labels/{a}{lang}")).await;
+        assert_eq!(s, StatusCode::OK);
+        let html = String::from_utf8(html).unwrap();
+        let section = &html[html.find("id=\"verification\"").expect("a verification section")..];
+        assert!(section.contains(heading), "{section}");
+        assert!(section.contains(&key_name), "{section}");
+        assert!(section.contains("<dd>2</dd>") && section.contains("<dd>3</dd>"), "log index 2 of 3: {section}");
+        assert!(section.contains(&format!("href=\"/api/v1/labels/{a}/bundle\" download")), "{section}");
+        assert!(section.contains("starmark verify --bundle"), "{section}");
+    }
+
     // Bad requests: each a problem document naming what is wrong.
     for (path, status, pointer) in [
         ("/api/v1/log/entries/3", StatusCode::NOT_FOUND, None),

@@ -342,6 +342,12 @@ pub struct LabelBundle {
     pub history: Vec<u64>,
     /// The registry's key history, a signed note (`starmark-log-keys/1`).
     pub keys: String,
+    /// The registry's status list when the bundle was made (a W3C Bitstring
+    /// Status List credential); the statement's `status_list_index` is the
+    /// label's bit. Valid for 24 hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub status_list: Option<serde_json::Value>,
 }
 
 /// The registry's log keys.

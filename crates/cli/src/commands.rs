@@ -109,13 +109,14 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
             Command::Admin(AdminCommand::Key(KeyCommand::Show { server })) => {
                 crate::log_cmds::key_show(&settings(&server)?)
             }
-            Command::Verify { label, registry, registry_key, bundle, save_bundle, json } => {
+            Command::Verify { label, registry, registry_key, bundle, save_bundle, status_list, json } => {
                 crate::log_cmds::verify(crate::log_cmds::VerifyArgs {
                     target: label,
                     registry,
                     registry_key,
                     bundle,
                     save_bundle,
+                    status_list,
                     json,
                 })
                 .await

@@ -190,6 +190,8 @@ pub(crate) enum VerifyError {
     Record,
     #[error("the inclusion proof fails: {0}")]
     Inclusion(String),
+    #[error("the status list fails: {0}")]
+    StatusList(String),
 }
 
 /// What a verified bundle says.
@@ -205,6 +207,51 @@ pub(crate) struct Verified {
     pub(crate) checkpoint_size: u64,
     pub(crate) key: String,
     pub(crate) origin: String,
+    /// What the status list said; None when the bundle has none or the
+    /// label has no bit (granted before status lists).
+    pub(crate) status_list: Option<ListCheck>,
+}
+
+/// The label's bit in a verified status list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct ListCheck {
+    pub(crate) index: u64,
+    pub(crate) revoked: bool,
+    pub(crate) valid_from: String,
+    pub(crate) valid_until: String,
+    /// Past `validUntil`: it says how things were, not how they are.
+    pub(crate) expired: bool,
+}
+
+/// Clock skew tolerated on a status list's `validFrom`.
+const SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+fn check_status_list(
+    credential: &serde_json::Value,
+    trusted: &Verifier,
+    index: u64,
+    statement: &Statement,
+    now: jiff::Timestamp,
+) -> Result<ListCheck, VerifyError> {
+    let v = starmark_tlog::status_list::verify(credential, &trusted.key)
+        .map_err(|e| VerifyError::StatusList(e.to_string()))?;
+    let time = |s: &str| {
+        s.parse::<jiff::Timestamp>().map_err(|_| VerifyError::StatusList(format!("{s:?} is not an RFC 3339 time")))
+    };
+    let (from, until) = (time(&v.valid_from)?, time(&v.valid_until)?);
+    if from > now.checked_add(SKEW).unwrap_or(now) {
+        return Err(VerifyError::StatusList(format!("it claims to be valid from {from}, in the future")));
+    }
+    let revoked = v
+        .list
+        .get(index)
+        .ok_or_else(|| VerifyError::StatusList(format!("the label's index {index} is outside the list")))?;
+    if statement.status == "revoked" && !revoked {
+        return Err(VerifyError::StatusList(
+            "the label's statement says revoked, but its bit in the status list is not set".into(),
+        ));
+    }
+    Ok(ListCheck { index, revoked, valid_from: v.valid_from, valid_until: v.valid_until, expired: now > until })
 }
 
 fn decode_hashes(h: &[String]) -> Result<Vec<Hash>, String> {
@@ -230,6 +277,7 @@ pub(crate) fn verify_bundle(
     trusted: &Verifier,
     asked: Option<&str>,
     today: Date,
+    now: jiff::Timestamp,
 ) -> Result<Verified, VerifyError> {
     if bundle.format != "starmark-label-bundle/1" {
         return Err(VerifyError::Bundle(format!("format `{}` is not starmark-label-bundle/1", bundle.format)));
@@ -282,14 +330,20 @@ pub(crate) fn verify_bundle(
     let proof = decode_hashes(&p.hashes).map_err(VerifyError::Inclusion)?;
     verify_inclusion(p.index, p.size, &leaf_hash(bundle.entry.leaf.as_bytes()), &proof, &cp.root)
         .map_err(|e| VerifyError::Inclusion(e.to_string()))?;
+    let list = match (statement.status_list_index, &bundle.status_list) {
+        (Some(i), Some(credential)) => Some(check_status_list(credential, trusted, i, &statement, now)?),
+        _ => None,
+    };
     let expired = statement.expires_on.parse::<Date>().map_or(true, |d| today > d);
     let status = match statement.status.as_str() {
         "revoked" => "revoked",
+        _ if list.as_ref().is_some_and(|l| l.revoked) => "revoked",
         "expired" => "expired",
         _ if expired => "expired",
         _ => "valid",
     };
     Ok(Verified {
+        status_list: list,
         label: statement.label.clone(),
         status: status.into(),
         as_of: today.to_string(),
@@ -363,13 +417,16 @@ pub(crate) struct VerifyArgs {
     pub(crate) registry_key: Option<PathBuf>,
     pub(crate) bundle: Option<PathBuf>,
     pub(crate) save_bundle: Option<PathBuf>,
+    /// A fresher status list (file or URL) than the bundle's.
+    pub(crate) status_list: Option<String>,
     pub(crate) json: bool,
 }
 
 /// `starmark verify`. Exit 0: verified and valid; 1: verified, and the
 /// label is revoked or expired; 2: verification failed (the reason is
-/// printed) or the input is unusable; 3: every check passed but against a
-/// key the registry itself presented — not independent, so not verified.
+/// printed) or the input is unusable; 3: not verified as valid now: every
+/// check passed but against a key the registry itself presented, or the
+/// label was valid but no unexpired status list confirms it is still.
 pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
     let (bytes, asked, source) = match (&a.bundle, &a.target) {
         (Some(path), target) => (read_limited(path)?, target.clone(), format!("bundle {}", path.display())),
@@ -383,10 +440,21 @@ pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
     if let Some(out) = &a.save_bundle {
         std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
     }
-    let bundle = match parse_bundle(&bytes) {
+    let mut bundle = match parse_bundle(&bytes) {
         Ok(b) => b,
         Err(e) => return fail(&e, a.json),
     };
+    if let Some(src) = &a.status_list {
+        let bytes = if src.starts_with("https://") || src.starts_with("http://") {
+            fetch(&http()?, src).await?
+        } else {
+            read_limited(Path::new(src))?
+        };
+        match serde_json::from_slice(&bytes) {
+            Ok(v) => bundle.status_list = Some(v),
+            Err(e) => return fail(&VerifyError::StatusList(format!("{src} is not JSON: {e}")), a.json),
+        }
+    }
     let (trusted, pinned) = match &a.registry_key {
         Some(p) => (read_verifier(p)?, true),
         None => {
@@ -409,25 +477,42 @@ pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
     };
     // The scheme's calendar day, as the registry judges expiry.
     let today = starmark_registry::clock::Clock::today(&starmark_registry::clock::SystemClock);
-    let v = match verify_bundle(&bundle, &trusted, asked.as_deref(), today) {
+    let v = match verify_bundle(&bundle, &trusted, asked.as_deref(), today, jiff::Timestamp::now()) {
         Ok(v) => v,
         Err(e) => return fail(&e, a.json),
     };
+    // A label with a status bit counts as valid now only if an unexpired
+    // status list says so; labels granted before status lists have no bit.
+    let confirmed = v.statement.status_list_index.is_none() || v.status_list.as_ref().is_some_and(|l| !l.expired);
     let code = match (pinned, v.status.as_str()) {
         (false, _) => 3,
-        (true, "valid") => 0,
+        (true, "valid") if confirmed => 0,
+        (true, "valid") => 3,
         (true, _) => 1,
     };
     if a.json {
         let out = serde_json::json!({
             "verified": pinned,
             "key_pinned": pinned,
+            "status_confirmed": confirmed,
             "source": source,
             "result": v,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_verified(&v, pinned, &source);
+        if pinned && v.status == "valid" && !confirmed {
+            match &v.status_list {
+                Some(l) => println!(
+                    "  NOT CONFIRMED NOW: the status list expired at {}; the label was valid then. \
+                     Verify online, or pass a fresh list with --status-list URL",
+                    l.valid_until
+                ),
+                None => println!(
+                    "  NOT CONFIRMED NOW: the bundle carries no status list; verify online or pass --status-list URL"
+                ),
+            }
+        }
     }
     Ok(ExitCode::from(code))
 }
@@ -465,9 +550,13 @@ fn print_verified(v: &Verified, pinned: bool, source: &str) {
         println!("  revoked {} ({}): {text}", r.at, r.ground);
     }
     println!("  latest event: {} at {}", st.event, st.at);
+    if let Some(l) = &v.status_list {
+        let bit = if l.revoked { "revoked" } else { "not revoked" };
+        println!("  status list: bit {} {bit} (signed list valid {} to {})", l.index, l.valid_from, l.valid_until);
+    }
     println!("  signed by {} · log entry {} of {} · from {source}", v.key, v.log_index, v.checkpoint_size);
     if source.starts_with("bundle") {
-        println!("  an offline bundle shows the label as of its checkpoint; a later revocation shows only online");
+        println!("  an offline bundle shows the label as of its checkpoint and status list");
     }
 }
 

@@ -140,9 +140,9 @@ enum Command {
     /// URL) or offline (--bundle, downloaded from the product page).
     ///
     /// Exit codes: 0 verified and valid; 1 verified, revoked or expired;
-    /// 2 verification failed (the reason is printed); 3 every check passed
-    /// but no --registry-key was given, so nothing was checked against a
-    /// key you trust.
+    /// 2 verification failed (the reason is printed); 3 not verified as
+    /// valid now: no --registry-key was given (nothing was checked against
+    /// a key you trust), or no unexpired status list confirms the label.
     Verify {
         /// A label ID (STAR1-2026-000042K) or a product page URL.
         label: Option<String>,
@@ -159,6 +159,10 @@ enum Command {
         /// Also save the bundle fetched online, for verifying later offline.
         #[arg(long, value_name = "FILE", conflicts_with = "bundle")]
         save_bundle: Option<PathBuf>,
+        /// Check the status against this status list (a file or the
+        /// registry's /status/list.json URL) instead of the bundle's.
+        #[arg(long, value_name = "FILE|URL")]
+        status_list: Option<String>,
         #[arg(long)]
         json: bool,
     },

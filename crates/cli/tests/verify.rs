@@ -113,6 +113,11 @@ fn verify_confirms_reports_revocation_and_refuses_tampering() {
     let (code, _, err) =
         verify(&[&valid, "--registry", &r.url, "--registry-key", pubkey, "--save-bundle", early.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
+    // And the to-be-revoked label's bundle from before its revocation.
+    let before = d.join("before.json");
+    let (code, _, err) =
+        verify(&[&revoked, "--registry", &r.url, "--registry-key", pubkey, "--save-bundle", before.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
 
     let (code, revoke) = cli(&r.url, &r.tokens.vendor, &["report-change", &revoked, "--description", "new firmware"]);
     assert_eq!(code, 0, "{revoke}");
@@ -243,6 +248,80 @@ fn verify_confirms_reports_revocation_and_refuses_tampering() {
         assert!(err.contains(want), "{}: want {want:?}, got {err}", file.display());
         assert!(!out.contains("VERIFIED"), "{}: {out}", file.display());
     }
+    // The status list. A bundle from before the revocation still opens, but
+    // today's status list says revoked: the registry's newer statement
+    // cannot be hidden by handing out an old bundle.
+    let list_url = format!("{}/status/list.json", r.url);
+    let (code, v, err) = verify(&["--bundle", before.to_str().unwrap(), "--registry-key", pubkey]);
+    assert_eq!((code, v["result"]["status"].as_str()), (0, Some("valid")), "the old bundle alone: {err}");
+    let (code, v, err) =
+        verify(&["--bundle", before.to_str().unwrap(), "--registry-key", pubkey, "--status-list", &list_url]);
+    assert_eq!((code, v["result"]["status"].as_str()), (1, Some("revoked")), "{err}");
+    assert_eq!(v["result"]["status_list"]["revoked"], true);
+    assert_eq!(v["result"]["statement"]["event"], "label_granted");
+    // An old list with a revoked statement: the registry contradicts itself.
+    let old_list = {
+        let b: Value = serde_json::from_slice(&std::fs::read(&before).unwrap()).unwrap();
+        let f = d.join("old-list.json");
+        std::fs::write(&f, serde_json::to_vec(&b["status_list"]).unwrap()).unwrap();
+        f
+    };
+    let (code, _, err) =
+        starmark(&["verify", "--bundle", b, "--registry-key", pubkey, "--status-list", old_list.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the status list fails: the label's statement says revoked, but its bit"), "{err}");
+    // A changed list, a list signed by another key, one from the future; an
+    // expired list and none at all leave the status unconfirmed.
+    let signer = starmark_tlog::note::Signer::parse_private(&std::fs::read_to_string(&key).unwrap()).unwrap();
+    let other_signer =
+        starmark_tlog::note::Signer::parse_private(&std::fs::read_to_string(d.join("other.key")).unwrap()).unwrap();
+    let list_of = |s: &starmark_tlog::note::Signer, from: &str, until: &str| {
+        let mut bits = starmark_tlog::status_list::Bitstring::for_indexes(Some(1));
+        bits.set(1, true);
+        starmark_tlog::status_list::credential(&list_url, &bits, from, until, s).unwrap()
+    };
+    let changed = tampered(d, &bundle, "list-changed.json", |v| {
+        v["status_list"]["validUntil"] = "2099-01-01T00:00:00Z".into();
+    });
+    let foreign = tampered(d, &bundle, "list-foreign.json", |v| {
+        v["status_list"] = list_of(&other_signer, "2026-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
+    });
+    let future = tampered(d, &bundle, "list-future.json", |v| {
+        v["status_list"] = list_of(&signer, "2098-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
+    });
+    for (file, want) in [
+        (&changed, "the status list fails: the proof does not verify: the signature does not match"),
+        (&foreign, "the status list fails: the proof does not verify: it is issued by"),
+        (&future, "in the future"),
+    ] {
+        let (code, _, err) = starmark(&["verify", "--bundle", file.to_str().unwrap(), "--registry-key", pubkey]);
+        assert_eq!(code, 2, "{}", file.display());
+        assert!(err.contains(want), "{}: want {want:?}, got {err}", file.display());
+    }
+    let expired_list = tampered(d, &early, "list-expired.json", |v| {
+        v["status_list"] = list_of(&signer, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z");
+    });
+    let (code, out, _) = starmark(&["verify", "--bundle", expired_list.to_str().unwrap(), "--registry-key", pubkey]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("NOT CONFIRMED NOW: the status list expired at 2026-01-02T00:00:00Z"), "{out}");
+    let no_list = tampered(d, &early, "list-none.json", |v| {
+        v.as_object_mut().unwrap().remove("status_list");
+    });
+    let (code, out, _) = starmark(&["verify", "--bundle", no_list.to_str().unwrap(), "--registry-key", pubkey]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("NOT CONFIRMED NOW: the bundle carries no status list"), "{out}");
+    // A fresh list confirms it again.
+    let (code, _, err) = starmark(&[
+        "verify",
+        "--bundle",
+        no_list.to_str().unwrap(),
+        "--registry-key",
+        pubkey,
+        "--status-list",
+        &list_url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+
     // A bundle of another label than the one asked about.
     let (code, _, err) = starmark(&["verify", &valid, "--bundle", b, "--registry-key", pubkey]);
     assert_eq!(code, 2);

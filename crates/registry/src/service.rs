@@ -87,6 +87,10 @@ impl Registry {
         self
     }
 
+    pub(crate) fn clock_ref(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// The transparency log as this registry sees it.
     pub fn log(&self) -> Result<&LogView, RegistryError> {
         self.log.as_deref().ok_or_else(|| {

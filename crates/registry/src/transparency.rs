@@ -166,11 +166,32 @@ pub struct LogView {
     /// The last checkpoint signed, by size (Ed25519 signatures are
     /// deterministic, so this only saves the work).
     checkpoint: Mutex<Option<(u64, String)>>,
+    /// The last status list made: for which log size, when, at which URL.
+    status: Mutex<Option<StatusCache>>,
 }
+
+#[derive(Debug)]
+struct StatusCache {
+    size: u64,
+    made: jiff::Timestamp,
+    id: String,
+    credential: Value,
+}
+
+/// A status list is made again after this long even if nothing changed,
+/// so its `validFrom` stays recent.
+const STATUS_REFRESH: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
+/// How long a status list stays valid (`validUntil - validFrom`).
+pub const STATUS_VALIDITY: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 impl LogView {
     pub fn new(signer: Signer) -> Arc<LogView> {
-        Arc::new(LogView { signer, tree: RwLock::new(Tree::new()), checkpoint: Mutex::new(None) })
+        Arc::new(LogView {
+            signer,
+            tree: RwLock::new(Tree::new()),
+            checkpoint: Mutex::new(None),
+            status: Mutex::new(None),
+        })
     }
 
     pub fn signer(&self) -> &Signer {
@@ -313,6 +334,39 @@ impl crate::Registry {
         let checkpoint = log.checkpoint(size)?;
         let inclusion = log.inclusion_proof(index, size).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         Ok(LabelProof { entry, checkpoint, size, inclusion, history })
+    }
+
+    /// The status list (a signed W3C Bitstring Status List credential, one
+    /// revocation bit per label) as served at `id`. Made again when the
+    /// log grew (every revocation is a log entry) or after five minutes.
+    pub async fn status_list_credential(&self, id: &str) -> Result<Value, RegistryError> {
+        let size = self.log_size().await?;
+        let now = crate::clock::Clock::now(self.clock_ref());
+        let log = self.log()?;
+        {
+            let cache = log.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(c) = cache.as_ref()
+                && c.size == size
+                && c.id == id
+                && now.duration_since(c.made) < STATUS_REFRESH
+            {
+                return Ok(c.credential.clone());
+            }
+        }
+        let bits = self.store().status_list().await?;
+        let mut list = starmark_tlog::status_list::Bitstring::for_indexes(bits.iter().map(|(i, _)| *i).max());
+        for (i, revoked) in bits {
+            list.set(i, revoked);
+        }
+        // Whole seconds: the times are compared as text by some checkers.
+        let made = jiff::Timestamp::from_second(now.as_second()).unwrap_or(now);
+        let until = made.checked_add(STATUS_VALIDITY).unwrap_or(made);
+        let credential =
+            starmark_tlog::status_list::credential(id, &list, &made.to_string(), &until.to_string(), log.signer())
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut cache = log.status.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *cache = Some(StatusCache { size, made: now, id: id.to_string(), credential: credential.clone() });
+        Ok(credential)
     }
 
     /// The history of the log's keys as a note signed by the current key:

@@ -91,6 +91,7 @@ pub fn app(state: AppState) -> Router {
         .route("/log/checkpoint", axum::routing::get(transparency::checkpoint))
         .route("/log/tile/{*path}", axum::routing::get(transparency::tile))
         .route("/.well-known/starmark-log-keys", axum::routing::get(transparency::keys_note))
+        .route("/status/list.json", axum::routing::get(transparency::status_list))
         .layer(axum::middleware::from_fn(caching::public));
     let app = Router::new()
         .merge(api_router)

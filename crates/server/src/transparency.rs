@@ -8,6 +8,7 @@
 //!   Tiles never change once they exist, so they are served as immutable:
 //!   a mirror or CDN can carry the whole log.
 //! - The key history as a signed note at `/.well-known/starmark-log-keys`.
+//! - The status list at `/status/list.json` (W3C Bitstring Status List).
 
 use std::collections::HashMap;
 
@@ -153,7 +154,30 @@ pub(crate) async fn bundle(
         checkpoint: p.checkpoint,
         history: p.history,
         keys: s.registry.log_keys_note().await?,
+        status_list: Some(s.registry.status_list_credential(&status_list_url(s)).await?),
     })
+}
+
+/// Where the status list is served (its credential's `id`).
+pub(crate) fn status_list_url(s: &AppState) -> String {
+    format!("{}/status/list.json", s.public_base_url.trim_end_matches('/'))
+}
+
+/// `/status/list.json`: the signed status list of every label (W3C
+/// Bitstring Status List, purpose revocation). Fetching it tells the
+/// registry nothing about which label a checker looks at.
+pub(crate) async fn status_list(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let credential = s.registry.status_list_credential(&status_list_url(&s)).await?;
+    let body = serde_json::to_vec(&credential)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "encoding", e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/vc")),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn text(body: String, cache: &'static str) -> Response {

@@ -1592,6 +1592,26 @@ async fn transparency_log_on(srv: Server) {
     assert_eq!(k["current"], test_log_key().verifier_key());
     assert_eq!(k["keys"][0]["key_id"], format!("{:08x}", key.id));
 
+    // The status list: signed by the log key, a's bit set, b's not; the
+    // bundle carries the same list.
+    let (s, h, body) = text("/status/list.json").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(h["content-type"], "application/vc");
+    let list: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(list["id"], format!("{}/status/list.json", srv.base));
+    let verified = starmark_tlog::status_list::verify(&list, &key.key).unwrap();
+    let mut indexes = std::collections::HashMap::new();
+    for i in 0..3u64 {
+        let (_, e) = srv.get(None, &format!("/api/v1/log/entries/{i}")).await;
+        let st =
+            starmark_tlog::statement::open(e["leaf"].as_str().unwrap().as_bytes(), std::slice::from_ref(&key)).unwrap();
+        indexes.insert(e["label"].as_str().unwrap().to_string(), st["status_list_index"].as_u64().unwrap());
+    }
+    assert_eq!(verified.list.get(indexes[&a]), Some(true), "a is revoked");
+    assert_eq!(verified.list.get(indexes[&b]), Some(false), "b is not");
+    assert_eq!(verified.list.len_bits(), starmark_tlog::status_list::MIN_BITS as u64);
+    assert_eq!(bundle.status_list.as_ref().unwrap()["credentialSubject"], list["credentialSubject"]);
+
     // The product page shows the verification details and links the bundle.
     let key_name = format!("{origin}+{:08x}", key.id);
     for (lang, heading) in [("", "検証情報"), ("?lang=en", "Verification details")] {

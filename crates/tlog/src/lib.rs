@@ -15,3 +15,4 @@ pub mod checkpoint;
 pub mod merkle;
 pub mod note;
 pub mod statement;
+pub mod status_list;

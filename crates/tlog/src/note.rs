@@ -116,6 +116,10 @@ impl Signer {
         &self.name
     }
 
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
     pub fn key_id(&self) -> u32 {
         self.id
     }

@@ -68,28 +68,43 @@ pub(crate) fn default_key_note(s: &Settings) -> String {
     }
 }
 
-/// Reads a signer key file, refusing one others can write.
+/// Reads a signer key file, refusing one that others can change: owned by
+/// another user (root excepted, as for mounted secrets) or writable by
+/// group or others. The checks are on the opened file itself.
 pub(crate) fn read_key(path: &Path) -> Result<Signer> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the log key {}", path.display()))?;
+    use std::io::Read as _;
+    let f = std::fs::File::open(path).with_context(|| format!("cannot read the log key {}", path.display()))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)?.permissions().mode();
-        if mode & 0o022 != 0 {
+        use std::os::unix::fs::MetadataExt;
+        let meta = f.metadata()?;
+        let mode = meta.mode() & 0o7777;
+        let me = nix::unistd::geteuid().as_raw();
+        if meta.uid() != me && meta.uid() != 0 {
             bail!(
-                "the log key {} can be changed by other users (mode {:o}); chmod 600 it",
+                "the log key {} belongs to another user (uid {}); it must be yours or root's",
                 path.display(),
-                mode & 0o777
+                meta.uid()
             );
         }
+        if mode & 0o022 != 0 {
+            bail!("the log key {} can be changed by other users (mode {mode:o}); chmod 600 it", path.display());
+        }
         if mode & 0o004 != 0 {
-            eprintln!("warning: the log key {} is readable by every user (mode {:o})", path.display(), mode & 0o777);
+            eprintln!(
+                "warning: the log key {} is readable by every user (mode {mode:o}); chmod 600 it",
+                path.display()
+            );
         }
     }
+    let mut text = String::new();
+    f.take(64 * 1024)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read the log key {}", path.display()))?;
     Signer::parse_private(&text).with_context(|| format!("{} is not a log key", path.display()))
 }
 
-fn new_signer(name: &str) -> Result<Signer> {
+pub(crate) fn new_signer(name: &str) -> Result<Signer> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
     Signer::new(name, SigningKey::from_bytes(&seed)).map_err(|e| anyhow::anyhow!("{e}"))
@@ -109,16 +124,22 @@ fn write_key(signer: &Signer, out: &Path) -> Result<PathBuf> {
     f.write_all(format!("{}\n", signer.private_key_text()).as_bytes())?;
     f.sync_all()?;
     let public = PathBuf::from(format!("{}.pub", out.display()));
-    std::fs::write(&public, format!("{}\n", signer.verifier_key()))
-        .with_context(|| format!("cannot write {}", public.display()))?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&public)
+        .and_then(|mut p| p.write_all(format!("{}\n", signer.verifier_key()).as_bytes()))
+        .with_context(|| format!("cannot create {} (it must not exist yet)", public.display()))?;
     Ok(public)
 }
 
 /// The key `serve` signs with: the configured file; else the systemd
-/// credential; else, for a SQLite database file, the key beside it (made
-/// on first start). Anything else must configure one: several servers on
-/// one PostgreSQL database must share a key, so none is invented.
-pub(crate) fn log_key(s: &Settings) -> Result<Signer> {
+/// credential; else, for a SQLite database file, the key beside it, made
+/// on the first start of an empty log only (a log already signed never
+/// gets a new identity by accident). Anything else must configure one:
+/// several servers on one PostgreSQL database share a key, so none is
+/// invented.
+pub(crate) async fn log_key(s: &Settings, store: &dyn starmark_registry::store::Store) -> Result<Signer> {
     if let Some(p) = &s.log_key_file {
         return read_key(p);
     }
@@ -134,6 +155,17 @@ pub(crate) fn log_key(s: &Settings) -> Result<Signer> {
     };
     if p.exists() {
         return read_key(&p);
+    }
+    let keys = store.log_keys().await.context("cannot read the log's key history")?;
+    let leaves = store.log_hashes(0, 1).await.context("cannot read the transparency log")?;
+    if !keys.is_empty() || !leaves.is_empty() {
+        let names: Vec<String> = keys.iter().map(|k| k.verifier_key.clone()).collect();
+        bail!(
+            "this database's transparency log is signed by {}, but its key file {} is missing: restore it, or set \
+             log_key_file; starting with a new key would make every verifier and monitor reject the log",
+            if names.is_empty() { "a key".to_string() } else { names.join(", ") },
+            p.display()
+        );
     }
     let signer = new_signer(&origin_for(&s.public_base_url))?;
     let public = write_key(&signer, &p)?;
@@ -305,6 +337,13 @@ pub(crate) fn verify_bundle(
         .map_err(|e| VerifyError::Statement(e.to_string()))?;
     let statement: Statement =
         serde_json::from_value(value).map_err(|e| VerifyError::Statement(format!("not a label statement: {e}")))?;
+    if statement.type_ != starmark_registry::transparency::STATEMENT_TYPE {
+        return Err(VerifyError::Statement(format!(
+            "it is a {}, not a {}",
+            clean(&statement.type_),
+            starmark_registry::transparency::STATEMENT_TYPE
+        )));
+    }
     if statement.log != trusted.name {
         return Err(VerifyError::Statement(format!("it names the log `{}`", statement.log)));
     }
@@ -349,7 +388,10 @@ pub(crate) fn verify_bundle(
         as_of: today.to_string(),
         log_index: p.index,
         checkpoint_size: cp.size,
-        key: format!("{}+{:08x}", trusted.name, trusted.id),
+        key: serde_json::from_str::<serde_json::Value>(&bundle.entry.leaf)
+            .ok()
+            .and_then(|v| v["key"].as_str().map(String::from))
+            .unwrap_or_else(|| format!("{}+{:08x}", trusted.name, trusted.id)),
         origin: trusted.name.clone(),
         statement,
         record,
@@ -391,17 +433,24 @@ pub(crate) fn read_verifier(path: &Path) -> Result<Verifier> {
 }
 
 async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>> {
-    let r = http.get(url).send().await.with_context(|| format!("cannot reach {url}"))?;
+    let mut r = http.get(url).send().await.with_context(|| format!("cannot reach {url}"))?;
     let status = r.status();
-    let bytes = r.bytes().await.with_context(|| format!("reading {url}"))?;
+    if r.content_length().is_some_and(|n| n > MAX_INPUT as u64) {
+        bail!("{url}: the answer is larger than {MAX_INPUT} bytes");
+    }
+    // Read at most MAX_INPUT, whatever the server claims.
+    let mut bytes = Vec::new();
+    while let Some(chunk) = r.chunk().await.with_context(|| format!("reading {url}"))? {
+        if bytes.len() + chunk.len() > MAX_INPUT {
+            bail!("{url}: the answer is larger than {MAX_INPUT} bytes");
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     if !status.is_success() {
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         bail!("{url}: {status}: {}", v["detail"].as_str().unwrap_or("no detail"));
     }
-    if bytes.len() > MAX_INPUT {
-        bail!("{url}: the answer is larger than {MAX_INPUT} bytes");
-    }
-    Ok(bytes.to_vec())
+    Ok(bytes)
 }
 
 fn http() -> Result<reqwest::Client> {
@@ -429,7 +478,10 @@ pub(crate) struct VerifyArgs {
 /// label was valid but no unexpired status list confirms it is still.
 pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
     let (bytes, asked, source) = match (&a.bundle, &a.target) {
-        (Some(path), target) => (read_limited(path)?, target.clone(), format!("bundle {}", path.display())),
+        (Some(path), target) => {
+            let asked = target.as_ref().map(|t| split_label_url(t).map_or_else(|| t.clone(), |(_, id)| id));
+            (read_limited(path)?, asked, format!("bundle {}", path.display()))
+        }
         (None, Some(t)) => {
             let (base, id) = split_label_url(t).unwrap_or_else(|| (a.registry.trim_end_matches('/').into(), t.clone()));
             let url = format!("{base}/api/v1/labels/{}/bundle", wire::percent_encode(&id));
@@ -481,9 +533,10 @@ pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
         Ok(v) => v,
         Err(e) => return fail(&e, a.json),
     };
-    // A label with a status bit counts as valid now only if an unexpired
-    // status list says so; labels granted before status lists have no bit.
-    let confirmed = v.statement.status_list_index.is_none() || v.status_list.as_ref().is_some_and(|l| !l.expired);
+    // A label counts as valid now only if an unexpired status list says so:
+    // a signed statement alone may be an old one replayed. (Labels granted
+    // before status lists have no bit, so they are never confirmed.)
+    let confirmed = v.status_list.as_ref().is_some_and(|l| !l.expired);
     let code = match (pinned, v.status.as_str()) {
         (false, _) => 3,
         (true, "valid") if confirmed => 0,
@@ -508,6 +561,10 @@ pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
                      Verify online, or pass a fresh list with --status-list URL",
                     l.valid_until
                 ),
+                None if v.statement.status_list_index.is_none() => println!(
+                    "  NOT CONFIRMED NOW: the label has no bit in the status list (granted before there was one); \
+                     only the registry's current statement shows its status"
+                ),
                 None => println!(
                     "  NOT CONFIRMED NOW: the bundle carries no status list; verify online or pass --status-list URL"
                 ),
@@ -521,9 +578,26 @@ fn fail(e: &VerifyError, json: bool) -> Result<ExitCode> {
     if json {
         println!("{}", serde_json::json!({"verified": false, "error": e.to_string()}));
     } else {
-        eprintln!("NOT VERIFIED: {e}");
+        eprintln!("NOT VERIFIED: {}", clean(&e.to_string()));
     }
     Ok(ExitCode::from(2))
+}
+
+/// Text from a bundle or a registry, safe for a terminal: control and
+/// bidirectional-formatting characters are shown escaped, so no input can
+/// move the cursor, erase a line or reorder what is printed.
+pub(crate) fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn print_verified(v: &Verified, pinned: bool, source: &str) {
@@ -534,29 +608,42 @@ fn print_verified(v: &Verified, pinned: bool, source: &str) {
         .as_array()
         .map(|a| a.iter().filter_map(|m| m.as_str()).collect())
         .unwrap_or_default();
-    if pinned {
-        println!("VERIFIED {}: {} (as of {})", v.label, v.status.to_uppercase(), v.as_of);
+    let mut out: Vec<String> = Vec::new();
+    if pinned && v.status == "valid" && v.status_list.as_ref().is_none_or(|l| l.expired) {
+        out.push(format!("VERIFIED {}: valid as of log entry {}, NOT CONFIRMED NOW (see below)", v.label, v.log_index));
+    } else if pinned {
+        out.push(format!("VERIFIED {}: {} (as of {})", v.label, v.status.to_uppercase(), v.as_of));
     } else {
-        println!("NOT VERIFIED {}: every check passed, but only against the key the registry itself sent", v.label);
-        println!("  to verify, pass the registry's published key: --registry-key FILE ({})", v.key);
+        out.push(format!(
+            "NOT VERIFIED {}: every check passed, but only against the key the registry itself sent",
+            v.label
+        ));
+        out.push(format!("  to verify, pass the registry's published key: --registry-key FILE ({})", v.key));
     }
-    println!("  product: {product} ({})", models.join(", "));
-    println!(
+    out.push(format!("  product: {product} ({})", models.join(", ")));
+    out.push(format!(
         "  {} · criteria {} {} · issued {} · valid through {}",
         st.level, st.criteria.catalog, st.criteria.version, st.issued_on, st.expires_on
-    );
+    ));
     if let Some(r) = &st.revocation {
         let text = v.record["revocation"]["statement"].as_str().unwrap_or("");
-        println!("  revoked {} ({}): {text}", r.at, r.ground);
+        out.push(format!("  revoked {} ({}): {text}", r.at, r.ground));
     }
-    println!("  latest event: {} at {}", st.event, st.at);
+    out.push(format!("  latest event: {} at {}", st.event, st.at));
     if let Some(l) = &v.status_list {
         let bit = if l.revoked { "revoked" } else { "not revoked" };
-        println!("  status list: bit {} {bit} (signed list valid {} to {})", l.index, l.valid_from, l.valid_until);
+        out.push(format!(
+            "  status list: bit {} {bit} (signed list valid {} to {})",
+            l.index, l.valid_from, l.valid_until
+        ));
     }
-    println!("  signed by {} · log entry {} of {} · from {source}", v.key, v.log_index, v.checkpoint_size);
+    out.push(format!("  signed by {} · log entry {} of {} · from {source}", v.key, v.log_index, v.checkpoint_size));
     if source.starts_with("bundle") {
-        println!("  an offline bundle shows the label as of its checkpoint and status list");
+        out.push("  an offline bundle shows the label as of its checkpoint and status list".into());
+    }
+    // Every line may hold the vendor's text: escaped, one line each.
+    for line in out {
+        println!("{}", clean(&line));
     }
 }
 
@@ -613,25 +700,50 @@ pub(crate) async fn monitor(registry: &str, key: &Path, state: Option<PathBuf>, 
         );
         return Ok(ExitCode::SUCCESS);
     };
-    let old = Checkpoint::open(&old_note, &trusted.name, &trusted)
-        .map_err(|e| anyhow::anyhow!("the kept checkpoint {} does not verify: {e}", state.display()))?;
-    let fork = if new.size < old.size {
-        Some(format!("the log shrank from {} to {} entries", old.size, new.size))
+    // The kept checkpoint may be signed by a key the registry has since
+    // retired: the history signed by the trusted key names it.
+    let mut known = vec![trusted.clone()];
+    if let Ok(bytes) = fetch(&http, &format!("{base}/.well-known/starmark-log-keys")).await
+        && let Ok(note) = String::from_utf8(bytes)
+        && let Ok(text) = starmark_tlog::note::open(&note, std::slice::from_ref(&trusted))
+        && let Ok((_, keys)) = parse_keys_note(text)
+    {
+        known.extend(keys.iter().filter_map(|(k, _)| Verifier::parse(k).ok()).filter(|v| v.name == trusted.name));
+    }
+    let old = known
+        .iter()
+        .find_map(|k| Checkpoint::open(&old_note, &trusted.name, k).ok())
+        .with_context(|| format!("the kept checkpoint {} does not verify with the registry's keys", state.display()))?;
+    // (kind, why): FORK when two signed checkpoints disagree, UNPROVEN when
+    // the registry does not prove that the new one extends the kept one.
+    let fork: Option<(&str, String)> = if new.size < old.size {
+        Some(("FORK", format!("the log shrank from {} to {} entries", old.size, new.size)))
     } else if new.size == old.size {
-        (new.root != old.root).then(|| format!("two different trees of {} entries", new.size))
+        (new.root != old.root).then(|| ("FORK", format!("two different trees of {} entries", new.size)))
     } else {
         let url = format!("{base}/api/v1/log/proof/consistency?old={}&new={}", old.size, new.size);
-        let proof: wire::ConsistencyProof = serde_json::from_slice(&fetch(&http, &url).await?)
-            .with_context(|| format!("{url}: not a consistency proof"))?;
-        let hashes = decode_hashes(&proof.hashes).map_err(|e| anyhow::anyhow!("{url}: {e}"))?;
-        match (
-            proof.old == old.size && proof.new == new.size,
-            verify_consistency(old.size, new.size, &old.root, &new.root, &hashes),
-        ) {
-            (true, Ok(())) => None,
-            (false, _) => Some(format!("the registry sent a proof for {} → {}", proof.old, proof.new)),
-            (true, Err(e)) => {
-                Some(format!("the tree of {} entries does not extend the one of {}: {e}", new.size, old.size))
+        let proof = match fetch(&http, &url).await {
+            Ok(bytes) => serde_json::from_slice::<wire::ConsistencyProof>(&bytes).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        match proof {
+            Err(e) => {
+                Some(("UNPROVEN", format!("the registry gave no consistency proof {} → {}: {e}", old.size, new.size)))
+            }
+            Ok(proof) => {
+                let hashes = decode_hashes(&proof.hashes);
+                match (proof.old == old.size && proof.new == new.size, hashes) {
+                    (false, _) => {
+                        Some(("FORK", format!("the registry sent a proof for {} → {}", proof.old, proof.new)))
+                    }
+                    (true, Err(e)) => Some(("UNPROVEN", format!("the consistency proof is unreadable: {e}"))),
+                    (true, Ok(h)) => verify_consistency(old.size, new.size, &old.root, &new.root, &h).err().map(|e| {
+                        (
+                            "FORK",
+                            format!("the tree of {} entries does not extend the one of {}: {e}", new.size, old.size),
+                        )
+                    }),
+                }
             }
         }
     };
@@ -642,7 +754,7 @@ pub(crate) async fn monitor(registry: &str, key: &Path, state: Option<PathBuf>, 
             report(json, "consistent", &msg, &new, Some(&old));
             Ok(ExitCode::SUCCESS)
         }
-        Some(why) => {
+        Some((kind, why)) => {
             let evidence = state.with_extension(format!("fork-{}", jiff::Timestamp::now().as_second()));
             std::fs::write(
                 &evidence,
@@ -650,10 +762,10 @@ pub(crate) async fn monitor(registry: &str, key: &Path, state: Option<PathBuf>, 
             )
             .with_context(|| format!("cannot write {}", evidence.display()))?;
             let msg = format!(
-                "FORK: {why}; both signed checkpoints are in {} (the kept one is unchanged)",
-                evidence.display()
+                "{kind}: {why}; both signed checkpoints are in {} (the kept one is unchanged)",
+                clean(&evidence.display().to_string())
             );
-            report(json, "fork", &msg, &new, Some(&old));
+            report(json, &kind.to_lowercase(), &msg, &new, Some(&old));
             Ok(ExitCode::from(1))
         }
     }
@@ -667,7 +779,7 @@ fn report(json: bool, result: &str, msg: &str, new: &Checkpoint, old: Option<&Ch
             serde_json::json!({"result": result, "message": msg, "checkpoint": cp(new), "previous": old.map(cp)})
         );
     } else {
-        println!("{msg}");
+        println!("{}", clean(msg));
     }
 }
 

@@ -628,7 +628,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors may quote a server's answer or a file: escaped.
+            eprintln!("error: {}", log_cmds::clean(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

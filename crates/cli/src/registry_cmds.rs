@@ -35,9 +35,9 @@ pub(crate) async fn open_store(url: &str) -> Result<Arc<dyn Store>> {
 }
 
 pub(crate) async fn serve(settings: &Settings, catalogs: CatalogSet) -> Result<ExitCode> {
-    // The key first: a server that cannot sign must not start.
-    let key = crate::log_cmds::log_key(settings)?;
     let store = open_store(&settings.database_url).await?;
+    // A server that cannot sign must not start.
+    let key = crate::log_cmds::log_key(settings, store.as_ref()).await?;
     serve_store(settings, store, Arc::new(catalogs), key).await
 }
 
@@ -64,8 +64,10 @@ pub(crate) async fn serve_demo(mut settings: Settings, catalogs: CatalogSet) -> 
         Arc::new(starmark_registry_sqlite::SqliteStore::open(&path).await.context("cannot create the demo database")?);
     let catalogs = Arc::new(catalogs);
     let today = SystemClock.today();
-    // A throw-away key beside the throw-away database (made by log_key).
-    let key = crate::log_cmds::log_key(&settings)?;
+    // A throw-away key, in memory only: the demo never signs with a real
+    // key (not even a configured credential), under a name of its own.
+    let origin = format!("demo.{}", crate::log_cmds::origin_for(&settings.public_base_url));
+    let key = crate::log_cmds::new_signer(&origin)?;
     let seed = starmark_registry::demo::seed(store.clone(), catalogs.clone(), today, key.clone())
         .await
         .map_err(|e| anyhow::anyhow!("cannot seed the demo data: {e}"))?;

@@ -262,8 +262,17 @@ fn serve_demo_shows_every_status_and_cleans_up() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("leave out --database-url"), "{out:?}");
 
+    // A real key, as a systemd credential: the demo must not sign with it.
+    let creds = tempfile::tempdir().unwrap();
+    let made = Command::new(bin())
+        .args(["admin", "key", "generate", "--name", "real.example/log", "--out"])
+        .arg(creds.path().join("starmark-log-key"))
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
     let mut child = Command::new(bin())
         .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .env("CREDENTIALS_DIRECTORY", creds.path())
         .env_remove("STARMARK_CATALOG")
         .env_remove("STARMARK_DATABASE_URL")
         .stderr(Stdio::piped())
@@ -310,6 +319,10 @@ fn serve_demo_shows_every_status_and_cleans_up() {
             assert!(page.contains(shows), "{what}: {page}");
             assert!(page.contains("[DEMO]"), "{what} is not marked as demo data");
         }
+        // The demo's log has a name and a key of its own, made for this run.
+        let checkpoint = get("/log/checkpoint").await;
+        assert!(checkpoint.starts_with("demo.127.0.0.1:"), "{checkpoint}");
+        assert!(!checkpoint.contains("real.example"), "{checkpoint}");
         let renewed = get(&format!("/labels/{}?lang=en", label_of("valid, renewed"))).await;
         assert!(renewed.contains("Renewed on"), "{renewed}");
         let list: Value = serde_json::from_str(&get("/api/v1/labels").await).unwrap();

@@ -322,6 +322,15 @@ fn verify_confirms_reports_revocation_and_refuses_tampering() {
     ]);
     assert_eq!(code, 0, "{err}");
 
+    // Text from a bundle never reaches the terminal raw.
+    let hostile = tampered(d, &bundle, "hostile.json", |v| {
+        v["label"] = "\u{1b}[2K\rVERIFIED STAR1-2026-000001X: VALID".into();
+    });
+    let (code, out, err) = starmark(&["verify", "--bundle", hostile.to_str().unwrap(), "--registry-key", pubkey]);
+    assert_eq!(code, 2);
+    assert!(!err.contains('\u{1b}') && !err.contains('\r') && err.contains("\\u{1b}"), "{err:?}");
+    assert!(out.is_empty(), "{out}");
+
     // A bundle of another label than the one asked about.
     let (code, _, err) = starmark(&["verify", &valid, "--bundle", b, "--registry-key", pubkey]);
     assert_eq!(code, 2);
@@ -430,4 +439,100 @@ fn a_rotated_key_keeps_old_statements_verifiable() {
     let (code, v, _) = verify(&[&label, "--registry", &url, "--registry-key", old_pub.to_str().unwrap()]);
     assert_eq!((code, &v["verified"]), (2, &Value::Bool(false)));
     assert!(v["error"].as_str().unwrap().contains("the key history is not signed by the registry key"), "{v}");
+}
+
+/// The key beside a SQLite database is made on the first start only: a
+/// log that was signed never silently gets a new key; key files others
+/// can change are refused; `generate` never overwrites.
+#[test]
+fn the_default_key_is_made_once_and_guarded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db_path = d.join("r.db");
+    let db = format!("sqlite://{}", db_path.display());
+    let tokens = setup(&db);
+    let (mut server, url) = common::serve(&db);
+    let r = Registry { server: Command::new("true").spawn().unwrap(), url, tokens };
+    grant(&r);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let key = PathBuf::from(format!("{}.log-key", db_path.display()));
+    assert!(key.exists() && PathBuf::from(format!("{}.pub", key.display())).exists());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let (code, _, err) = starmark(&["serve", "--listen", "127.0.0.1:0", "--database-url", &db]);
+        assert_ne!(code, 0);
+        assert!(err.contains("can be changed by other users (mode 666)"), "{err}");
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    std::fs::rename(&key, d.join("moved.key")).unwrap();
+    let (code, _, err) = starmark(&["serve", "--listen", "127.0.0.1:0", "--database-url", &db]);
+    assert_ne!(code, 0);
+    assert!(err.contains("but its key file") && err.contains("is missing"), "{err}");
+    assert!(!key.exists(), "no new key was made");
+    // `generate` refuses an existing FILE.pub too.
+    std::fs::write(d.join("fresh.key.pub"), "keep me").unwrap();
+    let (code, _, err) =
+        starmark(&["admin", "key", "generate", "--name", ORIGIN, "--out", d.join("fresh.key").to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("fresh.key.pub (it must not exist yet)"), "{err}");
+    assert_eq!(std::fs::read_to_string(d.join("fresh.key.pub")).unwrap(), "keep me");
+}
+
+/// A registry (here a static file server) that shows a newer checkpoint
+/// but no consistency proof: the monitor keeps both as evidence.
+#[test]
+fn monitor_reports_an_unproven_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (key, public) = key_generate(d, ORIGIN, "log.key");
+    let main = registry(&format!("sqlite://{}", d.join("main.db").display()), &key);
+    grant(&main);
+    let state = d.join("monitor.checkpoint");
+    let args = |url: &str| {
+        vec![
+            "monitor".to_string(),
+            "--registry".into(),
+            url.to_string(),
+            "--registry-key".into(),
+            public.to_str().unwrap().to_string(),
+            "--state".into(),
+            state.to_str().unwrap().to_string(),
+        ]
+    };
+    let run = |url: &str| {
+        let a = args(url);
+        starmark(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert_eq!(run(&main.url).0, 0);
+    // A signed checkpoint of 5 entries, served as a plain file.
+    let signer = starmark_tlog::note::Signer::parse_private(&std::fs::read_to_string(&key).unwrap()).unwrap();
+    let www = d.join("www");
+    std::fs::create_dir_all(www.join("log")).unwrap();
+    let cp = starmark_tlog::checkpoint::Checkpoint { origin: ORIGIN.into(), size: 5, root: [9; 32] };
+    std::fs::write(www.join("log/checkpoint"), cp.sign(&signer).unwrap()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut files = Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", &port.to_string(), "--directory"])
+        .arg(&www)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 is needed for this test");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let kept = std::fs::read_to_string(&state).unwrap();
+    let (code, out, err) = run(&url);
+    let _ = files.kill();
+    let _ = files.wait();
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("UNPROVEN: the registry gave no consistency proof 1 → 5"), "{out}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), kept);
 }

@@ -24,6 +24,8 @@ CREATE TABLE log_keys (
 );
 CREATE TRIGGER log_keys_append_only BEFORE UPDATE OR DELETE ON log_keys
     FOR EACH ROW EXECUTE FUNCTION events_append_only();
+CREATE TRIGGER log_keys_no_truncate BEFORE TRUNCATE ON log_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
 
 -- Named counters (the status list's next index).
 CREATE TABLE counters (

@@ -76,6 +76,7 @@ async fn the_log_is_append_only_in_the_database_itself() {
         "DELETE FROM log_entries",
         "TRUNCATE log_entries",
         "DELETE FROM log_keys",
+        "TRUNCATE log_keys",
     ] {
         let e = sqlx::query(sql).execute(s.pool()).await.unwrap_err();
         assert!(e.to_string().contains("append-only"), "{sql}: {e}");

@@ -234,10 +234,11 @@ impl LogView {
             let got = hashes.len();
             let size = {
                 let mut t = self.tree.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-                // Another task may have caught up meanwhile; then these
-                // hashes are already in.
-                if t.size() == have {
-                    for h in hashes {
+                // Another task may have caught up meanwhile: push only
+                // what it has not.
+                let ahead = t.size().saturating_sub(have);
+                if t.size() >= have && ahead < got as u64 {
+                    for h in hashes.into_iter().skip(ahead as usize) {
                         t.push(h);
                     }
                 }

@@ -63,6 +63,7 @@ pub(crate) struct Strings {
     bundle_download: &'static str,
     key_history: &'static str,
     not_in_log: &'static str,
+    log_unavailable: &'static str,
     disclaimer: &'static str,
     outline: &'static str,
     valid: &'static str,
@@ -124,13 +125,14 @@ const JA: Strings = Strings {
     coverage_note: "適合基準が他国制度の要件をどこまで満たすかの対応表（starmarkによる推定を含む。根拠の区分を併記）。",
     history: "ラベルの履歴",
     verification: "検証情報",
-    verification_note: "このラベルの各事象は登録機関の鍵で署名され、改ざんを検出できる公開の透明性ログに記録されています。このページ自体は証明ではありません。検証用データをダウンロードし、登録機関が公表する鍵で `starmark verify --bundle ファイル --registry-key 鍵ファイル` を実行すると、このページを信頼せずに確認できます。",
+    verification_note: "このラベルの各事象は登録機関の鍵で署名され、改ざんを検出できる公開の透明性ログに記録されています。このページ自体は証明ではありません。検証用データをダウンロードし、登録機関が公表する鍵で次のように実行すると、このページを信頼せずに確認できます。",
     signing_key: "署名鍵",
     log_index: "ログ上の位置（最新の事象）",
     checkpoint_size: "チェックポイントの件数",
     bundle_download: "検証用データ（JSON）をダウンロード",
     key_history: "登録機関の鍵の履歴",
     not_in_log: "このラベルの事象は透明性ログの導入前のもので、ログにはありません。",
+    log_unavailable: "透明性ログを読み出せませんでした。しばらくしてから再読み込みしてください。",
     disclaimer: "ラベルは適合基準への適合を示すものであり、製品の完全な安全を保証するものではありません。",
     outline: "制度の概要",
     valid: "有効",
@@ -192,13 +194,14 @@ const EN: Strings = Strings {
     coverage_note: "How far the criteria cover other schemes' requirements (partly starmark's inference; the basis of each link is shown).",
     history: "Label history",
     verification: "Verification details",
-    verification_note: "Every event of this label is signed with the registry's key and recorded in a public, tamper-evident transparency log. This page itself is no proof: download the verification bundle and run `starmark verify --bundle FILE --registry-key KEYFILE` with the registry's published key to check the label without trusting this page.",
+    verification_note: "Every event of this label is signed with the registry's key and recorded in a public, tamper-evident transparency log. This page itself is no proof: download the verification bundle and run the following with the registry's published key to check the label without trusting this page.",
     signing_key: "Signing key",
     log_index: "Log index (latest event)",
     checkpoint_size: "Checkpoint size",
     bundle_download: "Download the verification bundle (JSON)",
     key_history: "The registry's key history",
     not_in_log: "This label's events predate the transparency log and are not in it.",
+    log_unavailable: "The transparency log could not be read just now; reload the page in a moment.",
     disclaimer: "A label shows conformity to the criteria; it does not guarantee that the product is fully secure.",
     outline: "About the scheme",
     valid: "Valid",
@@ -283,6 +286,8 @@ pub(crate) struct LabelPage<'a> {
     verify_index: String,
     verify_size: String,
     bundle_url: String,
+    /// The log could not be read for this answer.
+    log_unavailable: bool,
 }
 
 #[derive(Template)]
@@ -380,8 +385,18 @@ pub(crate) async fn label_page(
     };
     let events = s.registry.label_events(label_id).await.unwrap_or_default();
     let checklist = s.registry.store().application(&label.application).await.ok().flatten().map(|a| a.state.checklist);
-    let proof = s.registry.label_proof(label_id).await.ok();
+    // A label with no statement in the log says so; any other failure
+    // leaves the section out of this one answer, which is not cached.
+    let (proof, cacheable) = match s.registry.label_proof(label_id).await {
+        Ok(p) => (Some(p), true),
+        Err(e) if e.kind == starmark_registry::ErrorKind::NotFound => (None, true),
+        Err(e) => {
+            tracing::warn!(error = %e, label = %label_id, "no log proof for the product page");
+            (None, false)
+        }
+    };
     let mut page = build(&s, &label, &events, checklist.as_ref(), lang, t);
+    page.log_unavailable = !cacheable;
     if let Some(p) = proof {
         let key = serde_json::from_str::<serde_json::Value>(&p.entry.leaf)
             .ok()
@@ -391,6 +406,7 @@ pub(crate) async fn label_page(
         page.verify_size = p.size.to_string();
     }
     match page.render() {
+        Ok(b) if !cacheable => html_bytes(StatusCode::OK, axum::body::Bytes::from(b)),
         Ok(b) => {
             let body = axum::body::Bytes::from(b);
             let etag = crate::caching::etag_of(&body);
@@ -618,6 +634,7 @@ fn build<'a>(
         verify_index: String::new(),
         verify_size: String::new(),
         bundle_url: format!("/api/v1/labels/{}/bundle", l.id),
+        log_unavailable: false,
     }
 }
 

@@ -67,6 +67,10 @@ pub(crate) async fn log_entry(
     let index = index
         .parse::<u64>()
         .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not-a-log-index", "a log index is a whole number from 0"))?;
+    let size = s.registry.log_size().await?;
+    if index >= size {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not-found", format!("the log has {size} entries")));
+    }
     Ok(Json(entry(s.registry.log_entry(index).await?)))
 }
 
@@ -210,7 +214,10 @@ fn parse_tile(path: &str) -> Option<(Option<u8>, u64, u64)> {
     let level = if first == "entries" {
         None
     } else {
-        // No leading zeros, at most 63 (the spec's bound).
+        // Digits only (no sign), no leading zeros, at most 63 (the spec's bound).
+        if !first.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
         let l: u8 = first.parse().ok().filter(|l| *l <= 63 && (first == "0" || !first.starts_with('0')))?;
         Some(l)
     };
@@ -218,7 +225,7 @@ fn parse_tile(path: &str) -> Option<(Option<u8>, u64, u64)> {
     let mut width = TILE_WIDTH;
     if segs.len() >= 2 && segs.get(segs.len() - 2).is_some_and(|s| s.ends_with(".p")) {
         let w = segs.pop()?;
-        if w.starts_with('0') {
+        if w.starts_with('0') || !w.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         width = w.parse().ok().filter(|w| (1..TILE_WIDTH).contains(w))?;
@@ -252,7 +259,11 @@ pub(crate) async fn tile(State(s): State<AppState>, Path(path): Path<String>) ->
         )
     };
     let (level, index, width) = parse_tile(&path).ok_or_else(not_found)?;
-    s.registry.log_size().await?;
+    let size = s.registry.log_size().await?;
+    // Beyond the log: not found, before any arithmetic or storage read.
+    if index.checked_mul(TILE_WIDTH).is_none_or(|start| start >= size) {
+        return Err(not_found());
+    }
     let body = match level {
         Some(l) => s.registry.log()?.tile(l, index, width).ok_or_else(not_found)?,
         None => {
@@ -310,6 +321,10 @@ mod tests {
             "0/000.p/256",
             "0/000.p/07",
             "0/001/002",
+            "+1/000",
+            "0/000.p/+7",
+            "0/+00",
+            "0/x+01/000",
             "0/x1/002",
             "entries",
             "x/000",

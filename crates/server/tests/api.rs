@@ -1564,6 +1564,10 @@ async fn transparency_log_on(srv: Server) {
         "/log/tile/0/abc",
         "/log/tile/99/000",
         "/log/tile/",
+        "/log/tile/+0/000.p/3",
+        "/log/tile/0/000.p/+3",
+        "/log/tile/entries/x999/x999/x999/x999/x999/x999/999",
+        "/log/tile/0/x999/x999/x999/x999/x999/x999/999",
     ] {
         let (s, h, _) = text(missing).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{missing}");
@@ -1623,7 +1627,7 @@ async fn transparency_log_on(srv: Server) {
         assert!(section.contains(&key_name), "{section}");
         assert!(section.contains("<dd>2</dd>") && section.contains("<dd>3</dd>"), "log index 2 of 3: {section}");
         assert!(section.contains(&format!("href=\"/api/v1/labels/{a}/bundle\" download")), "{section}");
-        assert!(section.contains("starmark verify --bundle"), "{section}");
+        assert!(section.contains(&format!("starmark verify {a} --bundle {a}.starmark-bundle.json")), "{section}");
     }
 
     // Bad requests: each a problem document naming what is wrong.

@@ -121,8 +121,8 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                 })
                 .await
             }
-            Command::Monitor { registry, registry_key, state, json } => {
-                crate::log_cmds::monitor(&registry, &registry_key, state, json).await
+            Command::Monitor { registry, registry_key, state, max_entries, json } => {
+                crate::log_cmds::monitor(&registry, &registry_key, state, max_entries, json).await
             }
             Command::Apply { file, client: c } => {
                 let cl = rc::Client::new(&c.registry, c.token)?;

@@ -8,6 +8,8 @@
 )]
 
 use std::io::Write as _;
+
+use base64::Engine as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -660,11 +662,74 @@ fn default_state(origin: &str) -> Result<PathBuf> {
     Ok(base.join("starmark/monitor").join(format!("{safe}.checkpoint")))
 }
 
+/// A tile index as a C2SP `tlog-tiles` path element: groups of three
+/// digits, all but the last prefixed with `x` (1234067 → `x001/x234/067`).
+fn tile_index(n: u64) -> String {
+    let mut groups = vec![format!("{:03}", n % 1000)];
+    let mut rest = n / 1000;
+    while rest > 0 {
+        groups.push(format!("x{:03}", rest % 1000));
+        rest /= 1000;
+    }
+    groups.reverse();
+    groups.join("/")
+}
+
+/// Entries `[from, to)` of the log, read from its entry bundles.
+async fn read_entries(http: &reqwest::Client, base: &str, from: u64, to: u64) -> Result<Vec<Vec<u8>>, String> {
+    let mut out = Vec::new();
+    let mut tile = from / 256;
+    while tile * 256 < to {
+        let width = (to - tile * 256).min(256);
+        let path = if width == 256 { tile_index(tile) } else { format!("{}.p/{width}", tile_index(tile)) };
+        let url = format!("{base}/log/tile/entries/{path}");
+        let bytes = fetch(http, &url).await.map_err(|e| format!("{e:#}"))?;
+        let mut rest = bytes.as_slice();
+        let mut index = tile * 256;
+        while let [hi, lo, tail @ ..] = rest {
+            let len = usize::from(u16::from_be_bytes([*hi, *lo]));
+            let entry = tail.get(..len).ok_or_else(|| format!("{url}: entry {index} is cut short"))?;
+            if index >= from {
+                out.push(entry.to_vec());
+            }
+            rest = tail.get(len..).unwrap_or_default();
+            index += 1;
+        }
+        if !rest.is_empty() || index != tile * 256 + width {
+            return Err(format!("{url}: {} entries where {width} belong", index - tile * 256));
+        }
+        tile += 1;
+    }
+    Ok(out)
+}
+
+/// What the monitor keeps beside the checkpoint: the tree's right edge.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct KeptFrontier {
+    size: u64,
+    hashes: Vec<String>,
+}
+
+fn frontier_path(state: &Path) -> PathBuf {
+    PathBuf::from(format!("{}.frontier", state.display()))
+}
+
 /// `starmark monitor`: fetches the latest checkpoint, checks it against the
-/// one kept from the last run (a consistency proof), and keeps the new
-/// one. A log that shrank, changed at the same size or whose proof fails is
-/// reported as forked with both checkpoints written as evidence (exit 1).
-pub(crate) async fn monitor(registry: &str, key: &Path, state: Option<PathBuf>, json: bool) -> Result<ExitCode> {
+/// one kept from the last run (a consistency proof), reads every new entry
+/// and checks that each is a statement signed by a registry key and that
+/// together they make exactly the signed tree, then keeps the new
+/// checkpoint. A log that shrank, changed at the same size, or does not
+/// extend the kept one is a FORK; a missing proof is UNPROVEN; an entry
+/// that is not a valid statement, or entries that do not make the signed
+/// tree, are BAD. Each exits 1 with the signed checkpoints written as
+/// evidence and the kept one unchanged.
+pub(crate) async fn monitor(
+    registry: &str,
+    key: &Path,
+    state: Option<PathBuf>,
+    max_entries: u64,
+    json: bool,
+) -> Result<ExitCode> {
     let trusted = read_verifier(key)?;
     let state = match state {
         Some(s) => s,
@@ -676,99 +741,172 @@ pub(crate) async fn monitor(registry: &str, key: &Path, state: Option<PathBuf>, 
         .context("the checkpoint is not text")?;
     let new = Checkpoint::open(&note, &trusted.name, &trusted)
         .map_err(|e| anyhow::anyhow!("the registry's checkpoint does not verify: {e}"))?;
+    // Retired keys, from the history signed by the trusted key: they open
+    // an older kept checkpoint and sign older statements.
+    let mut known = vec![trusted.clone()];
+    if let Ok(bytes) = fetch(&http, &format!("{base}/.well-known/starmark-log-keys")).await
+        && let Ok(text) = String::from_utf8(bytes)
+        && let Ok(opened) = starmark_tlog::note::open(&text, std::slice::from_ref(&trusted))
+        && let Ok((_, keys)) = parse_keys_note(opened)
+    {
+        known.extend(
+            keys.iter()
+                .filter_map(|(k, _)| Verifier::parse(k).ok())
+                .filter(|v| v.name == trusted.name && *v != trusted),
+        );
+    }
     let old_note = match std::fs::read_to_string(&state) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", state.display())),
     };
-    let save = |note: &str| -> Result<()> {
-        if let Some(dir) = state.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let tmp = state.with_extension("tmp");
-        std::fs::write(&tmp, note)?;
-        std::fs::rename(&tmp, &state).with_context(|| format!("cannot write {}", state.display()))
+    let old = match &old_note {
+        None => None,
+        Some(n) => Some(known.iter().find_map(|k| Checkpoint::open(n, &trusted.name, k).ok()).with_context(|| {
+            format!("the kept checkpoint {} does not verify with the registry's keys", state.display())
+        })?),
     };
-    let Some(old_note) = old_note else {
-        save(&note)?;
-        report(
-            json,
-            "first",
-            &format!("first run: keeping the checkpoint of {} entries in {}", new.size, state.display()),
-            &new,
-            None,
-        );
-        return Ok(ExitCode::SUCCESS);
-    };
-    // The kept checkpoint may be signed by a key the registry has since
-    // retired: the history signed by the trusted key names it.
-    let mut known = vec![trusted.clone()];
-    if let Ok(bytes) = fetch(&http, &format!("{base}/.well-known/starmark-log-keys")).await
-        && let Ok(note) = String::from_utf8(bytes)
-        && let Ok(text) = starmark_tlog::note::open(&note, std::slice::from_ref(&trusted))
-        && let Ok((_, keys)) = parse_keys_note(text)
-    {
-        known.extend(keys.iter().filter_map(|(k, _)| Verifier::parse(k).ok()).filter(|v| v.name == trusted.name));
-    }
-    let old = known
-        .iter()
-        .find_map(|k| Checkpoint::open(&old_note, &trusted.name, k).ok())
-        .with_context(|| format!("the kept checkpoint {} does not verify with the registry's keys", state.display()))?;
-    // (kind, why): FORK when two signed checkpoints disagree, UNPROVEN when
-    // the registry does not prove that the new one extends the kept one.
-    let fork: Option<(&str, String)> = if new.size < old.size {
-        Some(("FORK", format!("the log shrank from {} to {} entries", old.size, new.size)))
-    } else if new.size == old.size {
-        (new.root != old.root).then(|| ("FORK", format!("two different trees of {} entries", new.size)))
-    } else {
-        let url = format!("{base}/api/v1/log/proof/consistency?old={}&new={}", old.size, new.size);
-        let proof = match fetch(&http, &url).await {
-            Ok(bytes) => serde_json::from_slice::<wire::ConsistencyProof>(&bytes).map_err(|e| e.to_string()),
-            Err(e) => Err(format!("{e:#}")),
-        };
-        match proof {
-            Err(e) => {
-                Some(("UNPROVEN", format!("the registry gave no consistency proof {} → {}: {e}", old.size, new.size)))
+    // The kept right edge of the tree, if it matches the kept checkpoint.
+    let kept_frontier = std::fs::read(frontier_path(&state))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<KeptFrontier>(&b).ok())
+        .and_then(|k| {
+            let hashes = decode_hashes(&k.hashes).ok()?;
+            starmark_tlog::merkle::Frontier::from_parts(k.size, hashes)
+        })
+        .filter(|f| old.as_ref().is_some_and(|o| o.size == f.size() && o.root == f.root()));
+
+    // (kind, why) of a failed run.
+    let mut failure: Option<(&str, String)> = None;
+    if let Some(old) = &old {
+        if new.size < old.size {
+            failure = Some(("FORK", format!("the log shrank from {} to {} entries", old.size, new.size)));
+        } else if new.size == old.size {
+            if new.root != old.root {
+                failure = Some(("FORK", format!("two different trees of {} entries", new.size)));
             }
-            Ok(proof) => {
-                let hashes = decode_hashes(&proof.hashes);
-                match (proof.old == old.size && proof.new == new.size, hashes) {
+        } else {
+            let url = format!("{base}/api/v1/log/proof/consistency?old={}&new={}", old.size, new.size);
+            let proof = match fetch(&http, &url).await {
+                Ok(bytes) => serde_json::from_slice::<wire::ConsistencyProof>(&bytes).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("{e:#}")),
+            };
+            failure = match proof {
+                Err(e) => Some((
+                    "UNPROVEN",
+                    format!("the registry gave no consistency proof {} → {}: {e}", old.size, new.size),
+                )),
+                Ok(proof) => match (proof.old == old.size && proof.new == new.size, decode_hashes(&proof.hashes)) {
                     (false, _) => {
                         Some(("FORK", format!("the registry sent a proof for {} → {}", proof.old, proof.new)))
                     }
                     (true, Err(e)) => Some(("UNPROVEN", format!("the consistency proof is unreadable: {e}"))),
                     (true, Ok(h)) => verify_consistency(old.size, new.size, &old.root, &new.root, &h).err().map(|e| {
-                        (
-                            "FORK",
-                            format!("the tree of {} entries does not extend the one of {}: {e}", new.size, old.size),
-                        )
+                        let why =
+                            format!("the tree of {} entries does not extend the one of {}: {e}", new.size, old.size);
+                        ("FORK", why)
                     }),
+                },
+            };
+        }
+    }
+
+    // Audit the entries the kept frontier does not cover yet.
+    let mut frontier = kept_frontier.unwrap_or_default();
+    let mut audited: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    if failure.is_none() && new.size > frontier.size() {
+        let count = new.size - frontier.size();
+        if count > max_entries {
+            bail!(
+                "{count} entries to read (from {} to {}); more than --max-entries {max_entries}: raise it to audit them",
+                frontier.size(),
+                new.size
+            );
+        }
+        match read_entries(&http, base, frontier.size(), new.size).await {
+            Err(e) => failure = Some(("UNPROVEN", format!("the entries cannot be read: {e}"))),
+            Ok(entries) => {
+                for (i, e) in (frontier.size()..).zip(&entries) {
+                    let checked = starmark_tlog::statement::open(e, &known)
+                        .map_err(|x| x.to_string())
+                        .and_then(|v| {
+                            serde_json::from_value::<Statement>(v).map_err(|x| format!("not a label statement: {x}"))
+                        })
+                        .and_then(|st| {
+                            if st.type_ != starmark_registry::transparency::STATEMENT_TYPE || st.log != trusted.name {
+                                Err(format!("a {} statement of the log `{}`", st.type_, st.log))
+                            } else {
+                                Ok(st)
+                            }
+                        });
+                    match checked {
+                        Ok(st) => *audited.entry(st.event).or_default() += 1,
+                        Err(why) => {
+                            failure =
+                                Some(("BAD", format!("entry {i} is not a valid statement of this registry: {why}")));
+                            break;
+                        }
+                    }
+                    frontier.push(leaf_hash(e));
+                }
+                if failure.is_none() && frontier.root() != new.root {
+                    failure = Some(("BAD", format!("the {} entries served do not make the signed tree", new.size)));
                 }
             }
         }
-    };
-    match fork {
+    }
+
+    match failure {
         None => {
-            save(&note)?;
-            let msg = format!("consistent: {} → {} entries", old.size, new.size);
-            report(json, "consistent", &msg, &new, Some(&old));
+            if let Some(dir) = state.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            let kept = KeptFrontier {
+                size: frontier.size(),
+                hashes: frontier.hashes().iter().map(|h| base64::engine::general_purpose::STANDARD.encode(h)).collect(),
+            };
+            write_atomically(&frontier_path(&state), &serde_json::to_vec(&kept)?)?;
+            write_atomically(&state, note.as_bytes())?;
+            let checked: Vec<String> = audited.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+            let checked = if checked.is_empty() { String::new() } else { format!("; checked {}", checked.join(", ")) };
+            let msg = match &old {
+                None => {
+                    format!("first run: {} entries{checked}; keeping the checkpoint in {}", new.size, state.display())
+                }
+                Some(o) => format!("consistent: {} → {} entries{checked}", o.size, new.size),
+            };
+            let result = if old.is_none() { "first" } else { "consistent" };
+            report(json, result, &msg, &new, old.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         Some((kind, why)) => {
-            let evidence = state.with_extension(format!("fork-{}", jiff::Timestamp::now().as_second()));
+            let evidence =
+                state.with_extension(format!("{}-{}", kind.to_lowercase(), jiff::Timestamp::now().as_second()));
+            if let Some(dir) = state.parent() {
+                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            }
             std::fs::write(
                 &evidence,
-                format!("# starmark monitor: {why}\n# kept checkpoint:\n{old_note}\n# checkpoint served now:\n{note}"),
+                format!(
+                    "# starmark monitor: {why}\n# kept checkpoint:\n{}\n# checkpoint served now:\n{note}",
+                    old_note.as_deref().unwrap_or("(none)\n")
+                ),
             )
             .with_context(|| format!("cannot write {}", evidence.display()))?;
             let msg = format!(
-                "{kind}: {why}; both signed checkpoints are in {} (the kept one is unchanged)",
-                clean(&evidence.display().to_string())
+                "{kind}: {why}; the signed checkpoints are in {} (the kept one is unchanged)",
+                evidence.display()
             );
-            report(json, &kind.to_lowercase(), &msg, &new, Some(&old));
+            report(json, &kind.to_lowercase(), &msg, &new, old.as_ref());
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
+    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
 fn report(json: bool, result: &str, msg: &str, new: &Checkpoint, old: Option<&Checkpoint>) {

@@ -167,17 +167,23 @@ enum Command {
         json: bool,
     },
     /// Watch a registry's transparency log: each run fetches the latest
-    /// checkpoint and proves it extends the one kept from the last run.
-    /// A fork or rewritten history exits 1 with both checkpoints saved.
+    /// checkpoint, proves it extends the one kept from the last run, and
+    /// checks every new entry (a statement signed by a registry key; all
+    /// together exactly the signed tree). A fork, a rewritten history, a
+    /// missing proof or a bad entry exits 1 with the checkpoints saved.
     Monitor {
         #[arg(long, env = "STARMARK_REGISTRY", default_value = "http://127.0.0.1:8080")]
         registry: String,
         #[arg(long, env = "STARMARK_REGISTRY_KEY", value_name = "FILE")]
         registry_key: PathBuf,
         /// Where the last checkpoint is kept [default:
-        /// $XDG_STATE_HOME/starmark/monitor/ORIGIN.checkpoint].
+        /// $XDG_STATE_HOME/starmark/monitor/ORIGIN.checkpoint]; the tree's
+        /// right edge is kept beside it (FILE.frontier).
         #[arg(long, value_name = "FILE")]
         state: Option<PathBuf>,
+        /// The most new entries one run reads and checks.
+        #[arg(long, default_value_t = 100_000)]
+        max_entries: u64,
         #[arg(long)]
         json: bool,
     },

@@ -364,7 +364,7 @@ fn monitor_accepts_growth_and_reports_a_fork_with_both_checkpoints() {
     grant(&main);
     let (code, out, err) = monitor(&main.url);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("consistent: 1 → 3 entries"), "{out}");
+    assert!(out.contains("consistent: 1 → 3 entries; checked label_granted ×2"), "{out}");
     let (code, out, _) = monitor(&main.url);
     assert_eq!((code, out.trim()), (0, "consistent: 3 → 3 entries"));
 
@@ -415,15 +415,30 @@ fn a_rotated_key_keeps_old_statements_verifiable() {
     let db = format!("sqlite://{}", d.join("r.db").display());
     let first = registry(&db, &old_key);
     let label = grant(&first);
+    // A monitor that started under the old key.
+    let state = d.join("monitor.checkpoint");
+    let st = state.to_str().unwrap();
+    let monitor = |url: &str, key: &Path| {
+        starmark(&["monitor", "--registry", url, "--registry-key", key.to_str().unwrap(), "--state", st])
+    };
+    assert_eq!(monitor(&first.url, &old_pub).0, 0);
+    let tokens = common::Tokens {
+        vendor: first.tokens.vendor.clone(),
+        reviewer: first.tokens.reviewer.clone(),
+        liaison: first.tokens.liaison.clone(),
+    };
     drop(first);
 
     let (new_key, new_pub) = key_generate(d, ORIGIN, "new.key");
     let (server, url) = serve_with(&db, &["--log-key-file", new_key.to_str().unwrap()]);
-    let _guard = Registry {
-        server,
-        url: url.clone(),
-        tokens: common::Tokens { vendor: String::new(), reviewer: String::new(), liaison: String::new() },
-    };
+    let second = Registry { server, url: url.clone(), tokens };
+    // After the rotation the monitor, given the new key, still opens its
+    // kept checkpoint (signed by the old key, named in the history) and
+    // checks the new entries, signed by the new key.
+    grant(&second);
+    let (code, out, err) = monitor(&url, &new_pub);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("consistent: 1 → 2 entries; checked label_granted ×1"), "{out}");
     // The statement was signed by the old key; the history signed by the new
     // one names it, so the new key alone verifies it.
     let (code, v, err) = verify(&[&label, "--registry", &url, "--registry-key", new_pub.to_str().unwrap()]);
@@ -530,9 +545,59 @@ fn monitor_reports_an_unproven_checkpoint() {
     }
     let kept = std::fs::read_to_string(&state).unwrap();
     let (code, out, err) = run(&url);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("UNPROVEN: the registry gave no consistency proof 1 → 5"), "{out}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), kept);
+
+    // Now a consistent tree of 2 whose second entry is not a statement of
+    // this registry, then one whose entries do not make the signed tree.
+    use starmark_tlog::merkle::{Tree, leaf_hash};
+    let leaf0: Value = reqwest::blocking::get(format!("{}/api/v1/log/entries/0", main.url)).unwrap().json().unwrap();
+    let leaf0 = leaf0["leaf"].as_str().unwrap().as_bytes().to_vec();
+    let bundle = |leaves: &[&[u8]]| {
+        let mut b = Vec::new();
+        for l in leaves {
+            b.extend_from_slice(&(l.len() as u16).to_be_bytes());
+            b.extend_from_slice(l);
+        }
+        b
+    };
+    let serve_tree = |signed: &[&[u8]], served: &[&[u8]]| {
+        let mut t = Tree::new();
+        for l in signed {
+            t.push(leaf_hash(l));
+        }
+        let cp = starmark_tlog::checkpoint::Checkpoint { origin: ORIGIN.into(), size: 2, root: t.root(2).unwrap() };
+        std::fs::write(www.join("log/checkpoint"), cp.sign(&signer).unwrap()).unwrap();
+        std::fs::create_dir_all(www.join("api/v1/log/proof")).unwrap();
+        let hashes: Vec<String> = t
+            .consistency_proof(1, 2)
+            .unwrap()
+            .iter()
+            .map(|h| base64::Engine::encode(&base64::engine::general_purpose::STANDARD, h))
+            .collect();
+        let proof = serde_json::json!({"old": 1, "new": 2, "hashes": hashes});
+        std::fs::write(www.join("api/v1/log/proof/consistency"), proof.to_string()).unwrap();
+        std::fs::create_dir_all(www.join("log/tile/entries/000.p")).unwrap();
+        std::fs::write(www.join("log/tile/entries/000.p/2"), bundle(served)).unwrap();
+    };
+    let bogus: &[u8] = br#"{"label":"STAR1-2026-000009X","status":"valid"}"#;
+    serve_tree(&[&leaf0, bogus], &[&leaf0, bogus]);
+    let (code, out, err) = run(&url);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("BAD: entry 1 is not a valid statement of this registry"), "{out}");
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), kept);
+    // A validly signed statement, but not the one the checkpoint signs.
+    let other_leaf = {
+        let mut st: Value = serde_json::from_str(&String::from_utf8(leaf0.clone()).unwrap()).unwrap();
+        st["statement"]["at"] = "2026-11-28T09:00:00Z".into();
+        starmark_tlog::statement::sign(&st["statement"], &signer).unwrap()
+    };
+    serve_tree(&[&leaf0, bogus], &[&leaf0, &other_leaf]);
+    let (code, out, err) = run(&url);
     let _ = files.kill();
     let _ = files.wait();
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("UNPROVEN: the registry gave no consistency proof 1 → 5"), "{out}");
+    assert!(out.contains("BAD: the 2 entries served do not make the signed tree"), "{out}");
     assert_eq!(std::fs::read_to_string(&state).unwrap(), kept);
 }

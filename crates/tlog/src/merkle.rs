@@ -296,9 +296,77 @@ pub fn verify_consistency(
     if snode == 0 && fr == *old_root && sr == *new_root { Ok(()) } else { Err(ProofError::Mismatch) }
 }
 
+/// The right edge of a tree: the hashes of its maximal complete subtrees,
+/// largest first (one per set bit of the size). Enough to append leaves and
+/// compute the root without the rest of the tree, so a monitor can keep it
+/// between runs and check that the leaves it reads are exactly the tree's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    hashes: Vec<Hash>,
+}
+
+impl Frontier {
+    pub fn new() -> Frontier {
+        Frontier::default()
+    }
+
+    /// A frontier from its parts; None if the hash count does not match
+    /// the size (one hash per set bit).
+    pub fn from_parts(size: u64, hashes: Vec<Hash>) -> Option<Frontier> {
+        (hashes.len() == size.count_ones() as usize).then_some(Frontier { size, hashes })
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    pub fn hashes(&self) -> &[Hash] {
+        &self.hashes
+    }
+
+    /// Appends a leaf by its hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut hash = leaf;
+        // Each trailing one bit of the old size is a subtree the new leaf completes.
+        let mut carry = self.size;
+        while carry & 1 == 1 {
+            let Some(left) = self.hashes.pop() else { break };
+            hash = node_hash(&left, &hash);
+            carry >>= 1;
+        }
+        self.hashes.push(hash);
+        self.size += 1;
+    }
+
+    /// The root hash of the tree so far.
+    pub fn root(&self) -> Hash {
+        let mut it = self.hashes.iter().rev();
+        let Some(last) = it.next() else { return empty_root() };
+        it.fold(*last, |acc, h| node_hash(h, &acc))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frontier_has_the_roots_of_the_tree() {
+        let mut t = Tree::new();
+        let mut f = Frontier::new();
+        assert_eq!(f.root(), empty_root());
+        for i in 0..600u32 {
+            let h = leaf_hash(&i.to_be_bytes());
+            t.push(h);
+            f.push(h);
+            assert_eq!(f.root(), t.root(t.size()).unwrap(), "size {}", t.size());
+            assert_eq!(f.hashes().len(), f.size().count_ones() as usize);
+            let again = Frontier::from_parts(f.size(), f.hashes().to_vec()).unwrap();
+            assert_eq!(again, f);
+        }
+        assert!(Frontier::from_parts(3, vec![[0; 32]]).is_none());
+    }
 
     /// MTH straight from the RFC's definition, for comparison.
     fn mth(leaves: &[Hash]) -> Hash {

@@ -319,20 +319,7 @@ pub(crate) fn verify_bundle(
     if bundle.origin != trusted.name {
         return Err(VerifyError::Origin { bundle: bundle.origin.clone(), key: trusted.name.clone() });
     }
-    // Retired keys come from the history the trusted key signed.
-    let history = starmark_tlog::note::open(&bundle.keys, std::slice::from_ref(trusted))
-        .map_err(|e| VerifyError::Keys(e.to_string()))?;
-    let (origin, keys) = parse_keys_note(history).map_err(VerifyError::Keys)?;
-    if origin != trusted.name {
-        return Err(VerifyError::Keys(format!("it is the history of `{origin}`")));
-    }
-    let mut known = vec![trusted.clone()];
-    for (k, _) in keys {
-        let v = Verifier::parse(&k).map_err(|e| VerifyError::Keys(e.to_string()))?;
-        if v.name == trusted.name && !known.contains(&v) {
-            known.push(v);
-        }
-    }
+    let known = known_keys(&bundle.keys, trusted).map_err(VerifyError::Keys)?;
     let cp = Checkpoint::open(&bundle.checkpoint, &trusted.name, trusted)
         .map_err(|e| VerifyError::Checkpoint(e.to_string()))?;
     let value = starmark_tlog::statement::open(bundle.entry.leaf.as_bytes(), &known)
@@ -398,6 +385,25 @@ pub(crate) fn verify_bundle(
         statement,
         record,
     })
+}
+
+/// The keys that sign for the log: the trusted one, then the retired ones
+/// the key history lists — the history must be signed by the trusted key
+/// and be this log's.
+fn known_keys(history: &str, trusted: &Verifier) -> Result<Vec<Verifier>, String> {
+    let text = starmark_tlog::note::open(history, std::slice::from_ref(trusted)).map_err(|e| e.to_string())?;
+    let (origin, keys) = parse_keys_note(text)?;
+    if origin != trusted.name {
+        return Err(format!("it is the history of `{}`", clean(&origin)));
+    }
+    let mut known = vec![trusted.clone()];
+    for (k, _) in keys {
+        let v = Verifier::parse(&k).map_err(|e| e.to_string())?;
+        if v.name == trusted.name && !known.contains(&v) {
+            known.push(v);
+        }
+    }
+    Ok(known)
 }
 
 /// A product page URL (or the QR code's) → (registry base URL, label ID).
@@ -741,20 +747,13 @@ pub(crate) async fn monitor(
         .context("the checkpoint is not text")?;
     let new = Checkpoint::open(&note, &trusted.name, &trusted)
         .map_err(|e| anyhow::anyhow!("the registry's checkpoint does not verify: {e}"))?;
-    // Retired keys, from the history signed by the trusted key: they open
-    // an older kept checkpoint and sign older statements.
-    let mut known = vec![trusted.clone()];
-    if let Ok(bytes) = fetch(&http, &format!("{base}/.well-known/starmark-log-keys")).await
-        && let Ok(text) = String::from_utf8(bytes)
-        && let Ok(opened) = starmark_tlog::note::open(&text, std::slice::from_ref(&trusted))
-        && let Ok((_, keys)) = parse_keys_note(opened)
-    {
-        known.extend(
-            keys.iter()
-                .filter_map(|(k, _)| Verifier::parse(k).ok())
-                .filter(|v| v.name == trusted.name && *v != trusted),
-        );
-    }
+    // Retired keys open an older kept checkpoint and sign older statements;
+    // without a readable history only the trusted key counts.
+    let history = fetch(&http, &format!("{base}/.well-known/starmark-log-keys")).await.ok();
+    let known = history
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|note| known_keys(&note, &trusted).ok())
+        .unwrap_or_else(|| vec![trusted.clone()]);
     let old_note = match std::fs::read_to_string(&state) {
         Ok(t) => Some(t),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

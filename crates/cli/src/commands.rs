@@ -109,7 +109,16 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
             Command::Admin(AdminCommand::Key(KeyCommand::Show { server })) => {
                 crate::log_cmds::key_show(&settings(&server)?)
             }
-            Command::Verify { label, registry, registry_key, bundle, save_bundle, status_list, json } => {
+            Command::Verify {
+                label,
+                registry,
+                registry_key,
+                bundle,
+                save_bundle,
+                status_list,
+                max_status_age,
+                json,
+            } => {
                 crate::log_cmds::verify(crate::log_cmds::VerifyArgs {
                     target: label,
                     registry,
@@ -117,6 +126,7 @@ fn online(catalogs: CatalogSet, cmd: Command) -> Result<ExitCode> {
                     bundle,
                     save_bundle,
                     status_list,
+                    max_status_age: jiff::SignedDuration::from_mins(i64::from(max_status_age)),
                     json,
                 })
                 .await

@@ -253,8 +253,9 @@ pub(crate) struct ListCheck {
     pub(crate) revoked: bool,
     pub(crate) valid_from: String,
     pub(crate) valid_until: String,
-    /// Past `validUntil`: it says how things were, not how they are.
-    pub(crate) expired: bool,
+    /// Why the list cannot confirm the status now (past `validUntil`, or
+    /// older than the accepted age): it says how things were, not how they are.
+    pub(crate) stale: Option<String>,
 }
 
 /// Clock skew tolerated on a status list's `validFrom`.
@@ -266,9 +267,13 @@ fn check_status_list(
     index: u64,
     statement: &Statement,
     now: jiff::Timestamp,
+    max_age: jiff::SignedDuration,
 ) -> Result<ListCheck, VerifyError> {
     let v = starmark_tlog::status_list::verify(credential, &trusted.key)
         .map_err(|e| VerifyError::StatusList(e.to_string()))?;
+    if v.log != trusted.name {
+        return Err(VerifyError::StatusList(format!("it is the list of the log `{}`", clean(&v.log))));
+    }
     let time = |s: &str| {
         s.parse::<jiff::Timestamp>().map_err(|_| VerifyError::StatusList(format!("{s:?} is not an RFC 3339 time")))
     };
@@ -285,7 +290,19 @@ fn check_status_list(
             "the label's statement says revoked, but its bit in the status list is not set".into(),
         ));
     }
-    Ok(ListCheck { index, revoked, valid_from: v.valid_from, valid_until: v.valid_until, expired: now > until })
+    let age = now.duration_since(from);
+    let stale = if now > until {
+        Some(format!("the status list expired at {until}"))
+    } else if age > max_age {
+        Some(format!(
+            "the status list is from {from}, {} minutes old; one at most {} minutes old confirms a label (--max-status-age)",
+            age.as_secs() / 60,
+            max_age.as_secs() / 60
+        ))
+    } else {
+        None
+    };
+    Ok(ListCheck { index, revoked, valid_from: v.valid_from, valid_until: v.valid_until, stale })
 }
 
 fn decode_hashes(h: &[String]) -> Result<Vec<Hash>, String> {
@@ -312,6 +329,7 @@ pub(crate) fn verify_bundle(
     asked: Option<&str>,
     today: Date,
     now: jiff::Timestamp,
+    max_age: jiff::SignedDuration,
 ) -> Result<Verified, VerifyError> {
     if bundle.format != "starmark-label-bundle/1" {
         return Err(VerifyError::Bundle(format!("format `{}` is not starmark-label-bundle/1", bundle.format)));
@@ -359,7 +377,7 @@ pub(crate) fn verify_bundle(
     verify_inclusion(p.index, p.size, &leaf_hash(bundle.entry.leaf.as_bytes()), &proof, &cp.root)
         .map_err(|e| VerifyError::Inclusion(e.to_string()))?;
     let list = match (statement.status_list_index, &bundle.status_list) {
-        (Some(i), Some(credential)) => Some(check_status_list(credential, trusted, i, &statement, now)?),
+        (Some(i), Some(credential)) => Some(check_status_list(credential, trusted, i, &statement, now, max_age)?),
         _ => None,
     };
     let expired = statement.expires_on.parse::<Date>().map_or(true, |d| today > d);
@@ -440,20 +458,26 @@ pub(crate) fn read_verifier(path: &Path) -> Result<Verifier> {
         .with_context(|| format!("{} is not a verifier key (NAME+KEYID+BASE64)", path.display()))
 }
 
-async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>> {
+/// GETs `url`: its status and at most `limit` bytes of body, whatever the
+/// server claims.
+async fn get_bytes(http: &reqwest::Client, url: &str, limit: usize) -> Result<(reqwest::StatusCode, Vec<u8>)> {
     let mut r = http.get(url).send().await.with_context(|| format!("cannot reach {url}"))?;
     let status = r.status();
-    if r.content_length().is_some_and(|n| n > MAX_INPUT as u64) {
-        bail!("{url}: the answer is larger than {MAX_INPUT} bytes");
+    if r.content_length().is_some_and(|n| n > limit as u64) {
+        bail!("{url}: the answer is larger than {limit} bytes");
     }
-    // Read at most MAX_INPUT, whatever the server claims.
     let mut bytes = Vec::new();
     while let Some(chunk) = r.chunk().await.with_context(|| format!("reading {url}"))? {
-        if bytes.len() + chunk.len() > MAX_INPUT {
-            bail!("{url}: the answer is larger than {MAX_INPUT} bytes");
+        if bytes.len() + chunk.len() > limit {
+            bail!("{url}: the answer is larger than {limit} bytes");
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok((status, bytes))
+}
+
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<Vec<u8>> {
+    let (status, bytes) = get_bytes(http, url, MAX_INPUT).await?;
     if !status.is_success() {
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         bail!("{url}: {status}: {}", v["detail"].as_str().unwrap_or("no detail"));
@@ -476,6 +500,8 @@ pub(crate) struct VerifyArgs {
     pub(crate) save_bundle: Option<PathBuf>,
     /// A fresher status list (file or URL) than the bundle's.
     pub(crate) status_list: Option<String>,
+    /// The oldest status list that confirms a label as valid now.
+    pub(crate) max_status_age: jiff::SignedDuration,
     pub(crate) json: bool,
 }
 
@@ -537,14 +563,14 @@ pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
     };
     // The scheme's calendar day, as the registry judges expiry.
     let today = starmark_registry::clock::Clock::today(&starmark_registry::clock::SystemClock);
-    let v = match verify_bundle(&bundle, &trusted, asked.as_deref(), today, jiff::Timestamp::now()) {
+    let v = match verify_bundle(&bundle, &trusted, asked.as_deref(), today, jiff::Timestamp::now(), a.max_status_age) {
         Ok(v) => v,
         Err(e) => return fail(&e, a.json),
     };
     // A label counts as valid now only if an unexpired status list says so:
     // a signed statement alone may be an old one replayed. (Labels granted
     // before status lists have no bit, so they are never confirmed.)
-    let confirmed = v.status_list.as_ref().is_some_and(|l| !l.expired);
+    let confirmed = v.status_list.as_ref().is_some_and(|l| l.stale.is_none());
     let code = match (pinned, v.status.as_str()) {
         (false, _) => 3,
         (true, "valid") if confirmed => 0,
@@ -565,9 +591,9 @@ pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
         if pinned && v.status == "valid" && !confirmed {
             match &v.status_list {
                 Some(l) => println!(
-                    "  NOT CONFIRMED NOW: the status list expired at {}; the label was valid then. \
+                    "  NOT CONFIRMED NOW: {}; the label was valid then. \
                      Verify online, or pass a fresh list with --status-list URL",
-                    l.valid_until
+                    l.stale.as_deref().unwrap_or_default()
                 ),
                 None if v.statement.status_list_index.is_none() => println!(
                     "  NOT CONFIRMED NOW: the label has no bit in the status list (granted before there was one); \
@@ -617,7 +643,7 @@ fn print_verified(v: &Verified, pinned: bool, source: &str) {
         .map(|a| a.iter().filter_map(|m| m.as_str()).collect())
         .unwrap_or_default();
     let mut out: Vec<String> = Vec::new();
-    if pinned && v.status == "valid" && v.status_list.as_ref().is_none_or(|l| l.expired) {
+    if pinned && v.status == "valid" && v.status_list.as_ref().is_none_or(|l| l.stale.is_some()) {
         out.push(format!("VERIFIED {}: valid as of log entry {}, NOT CONFIRMED NOW (see below)", v.label, v.log_index));
     } else if pinned {
         out.push(format!("VERIFIED {}: {} (as of {})", v.label, v.status.to_uppercase(), v.as_of));
@@ -681,18 +707,35 @@ fn tile_index(n: u64) -> String {
     groups.join("/")
 }
 
-/// Entries `[from, to)` of the log, read from its entry bundles.
+/// The largest entry bundle: 256 entries of at most 65,535 bytes, each
+/// behind its two-byte length.
+const MAX_ENTRY_BUNDLE: usize = 256 * (2 + 65_535);
+
+/// Entries `[from, to)` of the log, read from its entry bundles. A partial
+/// bundle a log or mirror no longer keeps (the full one exists) is read
+/// from the full one.
 async fn read_entries(http: &reqwest::Client, base: &str, from: u64, to: u64) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::new();
     let mut tile = from / 256;
     while tile * 256 < to {
         let width = (to - tile * 256).min(256);
-        let path = if width == 256 { tile_index(tile) } else { format!("{}.p/{width}", tile_index(tile)) };
-        let url = format!("{base}/log/tile/entries/{path}");
-        let bytes = fetch(http, &url).await.map_err(|e| format!("{e:#}"))?;
+        let full = format!("{base}/log/tile/entries/{}", tile_index(tile));
+        let url = if width == 256 { full.clone() } else { format!("{full}.p/{width}") };
+        let (mut status, mut bytes) = get_bytes(http, &url, MAX_ENTRY_BUNDLE).await.map_err(|e| format!("{e:#}"))?;
+        // Whether the bundle read is the one asked for (it then ends at its width).
+        let mut exact = true;
+        if status == reqwest::StatusCode::NOT_FOUND && width < 256 {
+            (status, bytes) = get_bytes(http, &full, MAX_ENTRY_BUNDLE).await.map_err(|e| format!("{e:#}"))?;
+            exact = false;
+        }
+        if !status.is_success() {
+            return Err(format!("{url}: {status}"));
+        }
         let mut rest = bytes.as_slice();
         let mut index = tile * 256;
-        while let [hi, lo, tail @ ..] = rest {
+        let end = tile * 256 + width;
+        while index < end {
+            let [hi, lo, tail @ ..] = rest else { break };
             let len = usize::from(u16::from_be_bytes([*hi, *lo]));
             let entry = tail.get(..len).ok_or_else(|| format!("{url}: entry {index} is cut short"))?;
             if index >= from {
@@ -701,34 +744,37 @@ async fn read_entries(http: &reqwest::Client, base: &str, from: u64, to: u64) ->
             rest = tail.get(len..).unwrap_or_default();
             index += 1;
         }
-        if !rest.is_empty() || index != tile * 256 + width {
-            return Err(format!("{url}: {} entries where {width} belong", index - tile * 256));
+        if index != end || (exact && !rest.is_empty()) {
+            return Err(format!("{url}: not the {width} entries that belong there"));
         }
         tile += 1;
     }
     Ok(out)
 }
 
-/// What the monitor keeps beside the checkpoint: the tree's right edge.
+/// What the monitor keeps between runs, in one file written atomically:
+/// the last checkpoint it accepted and the tree's right edge at that size.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
-struct KeptFrontier {
-    size: u64,
-    hashes: Vec<String>,
+struct Kept {
+    format: String,
+    /// The signed checkpoint, as served.
+    checkpoint: String,
+    frontier_size: u64,
+    frontier: Vec<String>,
 }
 
-fn frontier_path(state: &Path) -> PathBuf {
-    PathBuf::from(format!("{}.frontier", state.display()))
-}
+const KEPT_FORMAT: &str = "starmark-monitor/1";
 
 /// `starmark monitor`: fetches the latest checkpoint, checks it against the
 /// one kept from the last run (a consistency proof), reads every new entry
 /// and checks that each is a statement signed by a registry key and that
 /// together they make exactly the signed tree, then keeps the new
-/// checkpoint. A log that shrank, changed at the same size, or does not
-/// extend the kept one is a FORK; a missing proof is UNPROVEN; an entry
-/// that is not a valid statement, or entries that do not make the signed
-/// tree, are BAD. Each exits 1 with the signed checkpoints written as
-/// evidence and the kept one unchanged.
+/// checkpoint. Two signed trees of one size are a FORK; a checkpoint that
+/// is not proved to extend (or, if older, to be a prefix of) the kept one
+/// is UNPROVEN; an invalid entry, entries that do not make the signed tree
+/// or a key history not signed by the trusted key are BAD. Each exits 1
+/// with the signed checkpoints written as evidence and the kept one
+/// unchanged. An older checkpoint proved to be a prefix is only stale.
 pub(crate) async fn monitor(
     registry: &str,
     key: &Path,
@@ -741,79 +787,122 @@ pub(crate) async fn monitor(
         Some(s) => s,
         None => default_state(&trusted.name)?,
     };
+    if let Some(dir) = state.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    // One run at a time per state file (cron runs may overlap).
+    let lock_path = PathBuf::from(format!("{}.lock", state.display()));
+    let lock_file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    let _lock = nix::fcntl::Flock::lock(lock_file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|_| anyhow::anyhow!("another monitor run holds {}", lock_path.display()))?;
+
     let base = registry.trim_end_matches('/');
     let http = http()?;
     let note = String::from_utf8(fetch(&http, &format!("{base}/log/checkpoint")).await?)
         .context("the checkpoint is not text")?;
     let new = Checkpoint::open(&note, &trusted.name, &trusted)
         .map_err(|e| anyhow::anyhow!("the registry's checkpoint does not verify: {e}"))?;
-    // Retired keys open an older kept checkpoint and sign older statements;
-    // without a readable history only the trusted key counts.
-    let history = fetch(&http, &format!("{base}/.well-known/starmark-log-keys")).await.ok();
-    let known = history
-        .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|note| known_keys(&note, &trusted).ok())
-        .unwrap_or_else(|| vec![trusted.clone()]);
-    let old_note = match std::fs::read_to_string(&state) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", state.display())),
-    };
-    let old = match &old_note {
-        None => None,
-        Some(n) => Some(known.iter().find_map(|k| Checkpoint::open(n, &trusted.name, k).ok()).with_context(|| {
-            format!("the kept checkpoint {} does not verify with the registry's keys", state.display())
-        })?),
-    };
-    // The kept right edge of the tree, if it matches the kept checkpoint.
-    let kept_frontier = std::fs::read(frontier_path(&state))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<KeptFrontier>(&b).ok())
-        .and_then(|k| {
-            let hashes = decode_hashes(&k.hashes).ok()?;
-            starmark_tlog::merkle::Frontier::from_parts(k.size, hashes)
-        })
-        .filter(|f| old.as_ref().is_some_and(|o| o.size == f.size() && o.root == f.root()));
 
     // (kind, why) of a failed run.
     let mut failure: Option<(&str, String)> = None;
-    if let Some(old) = &old {
-        if new.size < old.size {
-            failure = Some(("FORK", format!("the log shrank from {} to {} entries", old.size, new.size)));
-        } else if new.size == old.size {
-            if new.root != old.root {
-                failure = Some(("FORK", format!("two different trees of {} entries", new.size)));
+    // Retired keys open an older kept checkpoint and sign older statements.
+    // A history that cannot be fetched leaves only the trusted key (and
+    // entries by other keys unproven); one that is not signed by it is BAD.
+    let mut history_error = None;
+    let known = match fetch(&http, &format!("{base}/.well-known/starmark-log-keys")).await {
+        Err(e) => {
+            history_error = Some(format!("{e:#}"));
+            vec![trusted.clone()]
+        }
+        Ok(bytes) => match String::from_utf8(bytes).map_err(|e| e.to_string()).and_then(|n| known_keys(&n, &trusted)) {
+            Ok(k) => k,
+            Err(e) => {
+                failure = Some(("BAD", format!("the key history is not the trusted key's: {e}")));
+                vec![trusted.clone()]
             }
-        } else {
-            let url = format!("{base}/api/v1/log/proof/consistency?old={}&new={}", old.size, new.size);
-            let proof = match fetch(&http, &url).await {
-                Ok(bytes) => serde_json::from_slice::<wire::ConsistencyProof>(&bytes).map_err(|e| e.to_string()),
-                Err(e) => Err(format!("{e:#}")),
-            };
-            failure = match proof {
-                Err(e) => Some((
-                    "UNPROVEN",
-                    format!("the registry gave no consistency proof {} → {}: {e}", old.size, new.size),
-                )),
-                Ok(proof) => match (proof.old == old.size && proof.new == new.size, decode_hashes(&proof.hashes)) {
-                    (false, _) => {
-                        Some(("FORK", format!("the registry sent a proof for {} → {}", proof.old, proof.new)))
-                    }
-                    (true, Err(e)) => Some(("UNPROVEN", format!("the consistency proof is unreadable: {e}"))),
-                    (true, Ok(h)) => verify_consistency(old.size, new.size, &old.root, &new.root, &h).err().map(|e| {
-                        let why =
-                            format!("the tree of {} entries does not extend the one of {}: {e}", new.size, old.size);
-                        ("FORK", why)
-                    }),
-                },
-            };
+        },
+    };
+
+    let kept: Option<Kept> = match std::fs::read_to_string(&state) {
+        Ok(t) => Some(serde_json::from_str(&t).ok().filter(|k: &Kept| k.format == KEPT_FORMAT).with_context(|| {
+            format!("{} is not a monitor state ({KEPT_FORMAT}); move it away to start afresh", state.display())
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", state.display())),
+    };
+    let old = match &kept {
+        None => None,
+        Some(k) => Some(
+            known.iter().find_map(|v| Checkpoint::open(&k.checkpoint, &trusted.name, v).ok()).with_context(|| {
+                let why = history_error.as_deref().map(|e| format!(" (the key history could not be read: {e})"));
+                format!(
+                    "the kept checkpoint in {} does not verify with the registry's keys{}",
+                    state.display(),
+                    why.unwrap_or_default()
+                )
+            })?,
+        ),
+    };
+    let mut frontier = match &kept {
+        None => starmark_tlog::merkle::Frontier::new(),
+        Some(k) => decode_hashes(&k.frontier)
+            .ok()
+            .and_then(|h| starmark_tlog::merkle::Frontier::from_parts(k.frontier_size, h))
+            .filter(|f| old.as_ref().is_some_and(|o| o.size == f.size() && o.root == f.root()))
+            .with_context(|| format!("the tree's edge kept in {} does not match its checkpoint", state.display()))?,
+    };
+
+    let proof = async |from: u64, to: u64| -> Result<Vec<Hash>, String> {
+        let url = format!("{base}/api/v1/log/proof/consistency?old={from}&new={to}");
+        let bytes = fetch(&http, &url).await.map_err(|e| format!("{e:#}"))?;
+        let p: wire::ConsistencyProof = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+        if p.old != from || p.new != to {
+            return Err(format!("it is a proof for {} → {}", p.old, p.new));
+        }
+        decode_hashes(&p.hashes)
+    };
+    let mut stale = false;
+    if let (Some(old), None) = (&old, &failure) {
+        if new.size == old.size && new.root != old.root {
+            failure = Some(("FORK", format!("two different signed trees of {} entries", new.size)));
+        } else if new.size < old.size {
+            // An older checkpoint (a cache, a lagging mirror) is no fork if
+            // it is a prefix of the kept one.
+            let checked = proof(new.size, old.size).await.and_then(|h| {
+                verify_consistency(new.size, old.size, &new.root, &old.root, &h).map_err(|e| e.to_string())
+            });
+            match checked {
+                Ok(()) => stale = true,
+                Err(e) => {
+                    let why = format!(
+                        "the registry served an older checkpoint ({} entries; {} kept) and no proof that it is a prefix of the kept one: {e}",
+                        new.size, old.size
+                    );
+                    failure = Some(("UNPROVEN", why));
+                }
+            }
+        } else if new.size > old.size {
+            let checked = proof(old.size, new.size).await.and_then(|h| {
+                verify_consistency(old.size, new.size, &old.root, &new.root, &h).map_err(|e| e.to_string())
+            });
+            if let Err(e) = checked {
+                let why = format!(
+                    "the registry's proof that {} entries extend the kept {} does not verify: {e}",
+                    new.size, old.size
+                );
+                failure = Some(("UNPROVEN", why));
+            }
         }
     }
 
-    // Audit the entries the kept frontier does not cover yet.
-    let mut frontier = kept_frontier.unwrap_or_default();
+    // Audit the entries the kept edge does not cover yet.
     let mut audited: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    if failure.is_none() && new.size > frontier.size() {
+    if failure.is_none() && !stale && new.size > frontier.size() {
         let count = new.size - frontier.size();
         if count > max_entries {
             bail!(
@@ -826,7 +915,17 @@ pub(crate) async fn monitor(
             Err(e) => failure = Some(("UNPROVEN", format!("the entries cannot be read: {e}"))),
             Ok(entries) => {
                 for (i, e) in (frontier.size()..).zip(&entries) {
-                    let checked = starmark_tlog::statement::open(e, &known)
+                    let opened = starmark_tlog::statement::open(e, &known);
+                    if let (Err(starmark_tlog::statement::StatementError::UnknownKey(k)), Some(h)) =
+                        (&opened, &history_error)
+                    {
+                        failure = Some((
+                            "UNPROVEN",
+                            format!("entry {i} is signed by {k}, and the key history could not be read: {h}"),
+                        ));
+                        break;
+                    }
+                    let checked = opened
                         .map_err(|x| x.to_string())
                         .and_then(|v| {
                             serde_json::from_value::<Statement>(v).map_err(|x| format!("not a label statement: {x}"))
@@ -856,16 +955,27 @@ pub(crate) async fn monitor(
     }
 
     match failure {
+        None if stale => {
+            let kept_size = old.as_ref().map_or(0, |o| o.size);
+            let msg = format!(
+                "stale: the registry served an older checkpoint ({} entries), proved a prefix of the kept one ({kept_size}); keeping the kept one",
+                new.size
+            );
+            report(json, "stale", &msg, &new, old.as_ref());
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
-            if let Some(dir) = state.parent() {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            }
-            let kept = KeptFrontier {
-                size: frontier.size(),
-                hashes: frontier.hashes().iter().map(|h| base64::engine::general_purpose::STANDARD.encode(h)).collect(),
+            let kept = Kept {
+                format: KEPT_FORMAT.into(),
+                checkpoint: note.clone(),
+                frontier_size: frontier.size(),
+                frontier: frontier
+                    .hashes()
+                    .iter()
+                    .map(|h| base64::engine::general_purpose::STANDARD.encode(h))
+                    .collect(),
             };
-            write_atomically(&frontier_path(&state), &serde_json::to_vec(&kept)?)?;
-            write_atomically(&state, note.as_bytes())?;
+            write_atomically(&state, &serde_json::to_vec_pretty(&kept)?)?;
             let checked: Vec<String> = audited.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
             let checked = if checked.is_empty() { String::new() } else { format!("; checked {}", checked.join(", ")) };
             let msg = match &old {
@@ -874,22 +984,16 @@ pub(crate) async fn monitor(
                 }
                 Some(o) => format!("consistent: {} → {} entries{checked}", o.size, new.size),
             };
-            let result = if old.is_none() { "first" } else { "consistent" };
-            report(json, result, &msg, &new, old.as_ref());
+            report(json, if old.is_none() { "first" } else { "consistent" }, &msg, &new, old.as_ref());
             Ok(ExitCode::SUCCESS)
         }
         Some((kind, why)) => {
             let evidence =
                 state.with_extension(format!("{}-{}", kind.to_lowercase(), jiff::Timestamp::now().as_second()));
-            if let Some(dir) = state.parent() {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            }
+            let kept_note = kept.as_ref().map_or("(none)\n", |k| k.checkpoint.as_str());
             std::fs::write(
                 &evidence,
-                format!(
-                    "# starmark monitor: {why}\n# kept checkpoint:\n{}\n# checkpoint served now:\n{note}",
-                    old_note.as_deref().unwrap_or("(none)\n")
-                ),
+                format!("# starmark monitor: {why}\n# kept checkpoint:\n{kept_note}\n# checkpoint served now:\n{note}"),
             )
             .with_context(|| format!("cannot write {}", evidence.display()))?;
             let msg = format!(
@@ -902,10 +1006,15 @@ pub(crate) async fn monitor(
     }
 }
 
+/// Writes `bytes` to `path` through a new temporary file, synced, then
+/// renamed over it: a reader sees the old file or the new one, whole.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = PathBuf::from(format!("{}.tmp", path.display()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| anyhow::anyhow!("cannot write {}: {}", path.display(), e.error))?;
+    Ok(())
 }
 
 fn report(json: bool, result: &str, msg: &str, new: &Checkpoint, old: Option<&Checkpoint>) {

@@ -163,6 +163,11 @@ enum Command {
         /// registry's /status/list.json URL) instead of the bundle's.
         #[arg(long, value_name = "FILE|URL")]
         status_list: Option<String>,
+        /// The oldest status list (minutes since its validFrom) that
+        /// confirms a label as valid now; the registry makes a new one at
+        /// least every five minutes.
+        #[arg(long, value_name = "MINUTES", default_value_t = 15)]
+        max_status_age: u32,
         #[arg(long)]
         json: bool,
     },

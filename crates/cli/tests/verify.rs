@@ -304,6 +304,40 @@ fn verify_confirms_reports_revocation_and_refuses_tampering() {
     let (code, out, _) = starmark(&["verify", "--bundle", expired_list.to_str().unwrap(), "--registry-key", pubkey]);
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("NOT CONFIRMED NOW: the status list expired at 2026-01-02T00:00:00Z"), "{out}");
+    // A list signed by the registry's key an hour ago is still within its
+    // validity, but too old to say the label is valid *now*.
+    let hour_ago = jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_hours(1)).unwrap().to_string();
+    let in_a_day = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(23)).unwrap().to_string();
+    let old_list = tampered(d, &early, "list-old.json", |v| v["status_list"] = list_of(&signer, &hour_ago, &in_a_day));
+    let (code, out, _) = starmark(&["verify", "--bundle", old_list.to_str().unwrap(), "--registry-key", pubkey]);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("60 minutes old; one at most 15 minutes old confirms a label"), "{out}");
+    let (code, _, _) = starmark(&[
+        "verify",
+        "--bundle",
+        old_list.to_str().unwrap(),
+        "--registry-key",
+        pubkey,
+        "--max-status-age",
+        "90",
+    ]);
+    assert_eq!(code, 0, "a longer accepted age takes it");
+    // The same key under another log name: the list is not this log's.
+    let renamed = {
+        use base64::Engine;
+        let text = std::fs::read_to_string(&key).unwrap();
+        let material =
+            base64::engine::general_purpose::STANDARD.decode(text.trim().rsplit('+').next().unwrap()).unwrap();
+        let seed: [u8; 32] = material[1..].try_into().unwrap();
+        starmark_tlog::note::Signer::new("other.example/log", starmark_tlog::note::SigningKey::from_bytes(&seed))
+            .unwrap()
+    };
+    let renamed_list = tampered(d, &early, "list-renamed.json", |v| {
+        v["status_list"] = list_of(&renamed, "2026-01-01T00:00:00Z", "2099-01-01T00:00:00Z");
+    });
+    let (code, _, err) = starmark(&["verify", "--bundle", renamed_list.to_str().unwrap(), "--registry-key", pubkey]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the status list fails: it is the list of the log `other.example/log`"), "{err}");
     let no_list = tampered(d, &early, "list-none.json", |v| {
         v.as_object_mut().unwrap().remove("status_list");
     });
@@ -367,6 +401,16 @@ fn monitor_accepts_growth_and_reports_a_fork_with_both_checkpoints() {
     assert!(out.contains("consistent: 1 → 3 entries; checked label_granted ×2"), "{out}");
     let (code, out, _) = monitor(&main.url);
     assert_eq!((code, out.trim()), (0, "consistent: 3 → 3 entries"));
+    // One run at a time per state file.
+    let held = nix::fcntl::Flock::lock(
+        std::fs::File::open(format!("{}.lock", state.display())).unwrap(),
+        nix::fcntl::FlockArg::LockExclusiveNonblock,
+    )
+    .unwrap();
+    let (code, _, err) = monitor(&main.url);
+    assert_ne!(code, 0);
+    assert!(err.contains("another monitor run holds"), "{err}");
+    drop(held);
 
     // The same key serving another history (a registry that rewrote its
     // log): longer, equal and shorter forks are all caught.
@@ -377,27 +421,29 @@ fn monitor_accepts_growth_and_reports_a_fork_with_both_checkpoints() {
     let kept = std::fs::read_to_string(&state).unwrap();
     let (code, out, _) = monitor(&fork.url);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("FORK: the tree of 4 entries does not extend the one of 3"), "{out}");
+    assert!(out.contains("UNPROVEN: the registry's proof that 4 entries extend the kept 3 does not verify"), "{out}");
     assert_eq!(std::fs::read_to_string(&state).unwrap(), kept, "a fork never replaces the kept checkpoint");
     let evidence: Vec<PathBuf> = std::fs::read_dir(d.join("state"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("fork-"))
+        .filter(|p| p.to_string_lossy().contains("unproven-"))
         .collect();
     assert_eq!(evidence.len(), 1);
     let ev = std::fs::read_to_string(&evidence[0]).unwrap();
-    assert!(ev.contains(&kept) && ev.contains(&format!("{ORIGIN}\n4\n")), "{ev}");
+    let kept_checkpoint: Value = serde_json::from_str(&kept).unwrap();
+    assert!(ev.contains(kept_checkpoint["checkpoint"].as_str().unwrap()), "{ev}");
+    assert!(ev.contains(&format!("{ORIGIN}\n4\n")), "{ev}");
 
     let small = registry(&format!("sqlite://{}", d.join("small.db").display()), &key);
     grant(&small);
     let (code, out, _) = monitor(&small.url);
     assert_eq!(code, 1);
-    assert!(out.contains("FORK: the log shrank from 3 to 1 entries"), "{out}");
+    assert!(out.contains("UNPROVEN: the registry served an older checkpoint (1 entries; 3 kept)"), "{out}");
     grant(&small);
     grant(&small);
     let (code, out, _) = monitor(&small.url);
     assert_eq!(code, 1);
-    assert!(out.contains("FORK: two different trees of 3 entries"), "{out}");
+    assert!(out.contains("FORK: two different signed trees of 3 entries"), "{out}");
 
     // A checkpoint signed by another key is not accepted at all.
     let other = key_generate(d, ORIGIN, "other.key").1;
@@ -546,7 +592,7 @@ fn monitor_reports_an_unproven_checkpoint() {
     let kept = std::fs::read_to_string(&state).unwrap();
     let (code, out, err) = run(&url);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("UNPROVEN: the registry gave no consistency proof 1 → 5"), "{out}");
+    assert!(out.contains("UNPROVEN: the registry's proof that 5 entries extend the kept 1 does not verify"), "{out}");
     assert_eq!(std::fs::read_to_string(&state).unwrap(), kept);
 
     // Now a consistent tree of 2 whose second entry is not a statement of
@@ -595,9 +641,31 @@ fn monitor_reports_an_unproven_checkpoint() {
     };
     serve_tree(&[&leaf0, bogus], &[&leaf0, &other_leaf]);
     let (code, out, err) = run(&url);
-    let _ = files.kill();
-    let _ = files.wait();
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("BAD: the 2 entries served do not make the signed tree"), "{out}");
     assert_eq!(std::fs::read_to_string(&state).unwrap(), kept);
+
+    // The real log grows to 3; then a cache serves its old checkpoint of 1
+    // with the proof that it is a prefix: stale, not a fork; nothing moves.
+    let first_checkpoint: Value = serde_json::from_str(&kept).unwrap();
+    grant(&main);
+    grant(&main);
+    let (code, out, err) = run(&main.url);
+    assert_eq!(code, 0, "{out}{err}");
+    let grown = std::fs::read_to_string(&state).unwrap();
+    std::fs::write(www.join("log/checkpoint"), first_checkpoint["checkpoint"].as_str().unwrap()).unwrap();
+    let prefix = reqwest::blocking::get(format!("{}/api/v1/log/proof/consistency?old=1&new=3", main.url))
+        .unwrap()
+        .text()
+        .unwrap();
+    std::fs::write(www.join("api/v1/log/proof/consistency"), prefix).unwrap();
+    let (code, out, err) = run(&url);
+    let _ = files.kill();
+    let _ = files.wait();
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("stale: the registry served an older checkpoint (1 entries), proved a prefix of the kept one (3)"),
+        "{out}"
+    );
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), grown);
 }

@@ -406,7 +406,12 @@ pub(crate) async fn label_page(
         page.verify_size = p.size.to_string();
     }
     match page.render() {
-        Ok(b) if !cacheable => html_bytes(StatusCode::OK, axum::body::Bytes::from(b)),
+        Ok(b) if !cacheable => {
+            // Nobody (no CDN either) keeps a page whose log read failed.
+            let mut r = html_bytes(StatusCode::OK, axum::body::Bytes::from(b));
+            r.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+            r
+        }
         Ok(b) => {
             let body = axum::body::Bytes::from(b);
             let etag = crate::caching::etag_of(&body);

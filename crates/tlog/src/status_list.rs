@@ -150,6 +150,11 @@ pub fn parse_did_key(did: &str) -> Result<VerifyingKey, StatusListError> {
 fn hash_data(document: &Map<String, Value>, proof: &Map<String, Value>) -> Result<Vec<u8>, StatusListError> {
     let mut config = proof.clone();
     config.remove("proofValue");
+    if !config.contains_key("@context")
+        && let Some(ctx) = document.get("@context")
+    {
+        config.insert("@context".into(), ctx.clone());
+    }
     let mut unsecured = document.clone();
     unsecured.remove("proof");
     let c = canonical(&config).map_err(|e| malformed(e.to_string()))?;
@@ -224,6 +229,9 @@ pub fn credential(
         "id": id,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer,
+        // The log the list belongs to: the key alone does not say (a key
+        // restored elsewhere or reused under another name would).
+        "name": signer.name(),
         "validFrom": valid_from,
         "validUntil": valid_until,
         "credentialSubject": {
@@ -250,6 +258,8 @@ pub fn credential(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedList {
     pub list: Bitstring,
+    /// The log the list says it belongs to (its `name`).
+    pub log: String,
     pub valid_from: String,
     pub valid_until: String,
 }
@@ -292,6 +302,7 @@ pub fn verify(credential: &Value, key: &VerifyingKey) -> Result<VerifiedList, St
         |k: &str| doc.get(k).and_then(Value::as_str).map(String::from).ok_or_else(|| malformed(format!("no {k}")));
     Ok(VerifiedList {
         list: Bitstring::decode(encoded)?,
+        log: text("name")?,
         valid_from: text("validFrom")?,
         valid_until: text("validUntil")?,
     })

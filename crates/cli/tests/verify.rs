@@ -326,8 +326,9 @@ fn verify_confirms_reports_revocation_and_refuses_tampering() {
     let renamed = {
         use base64::Engine;
         let text = std::fs::read_to_string(&key).unwrap();
+        // PRIVATE+KEY+NAME+KEYID+BASE64, and base64 may itself hold `+`.
         let material =
-            base64::engine::general_purpose::STANDARD.decode(text.trim().rsplit('+').next().unwrap()).unwrap();
+            base64::engine::general_purpose::STANDARD.decode(text.trim().splitn(5, '+').nth(4).unwrap()).unwrap();
         let seed: [u8; 32] = material[1..].try_into().unwrap();
         starmark_tlog::note::Signer::new("other.example/log", starmark_tlog::note::SigningKey::from_bytes(&seed))
             .unwrap()

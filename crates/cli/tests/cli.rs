@@ -341,3 +341,32 @@ fn scan_reports_json_and_refuses_what_is_not_one_device() {
         starmark().args(&args).assert().code(2).stderr(predicate::str::contains(says));
     }
 }
+
+/// `starmark … | head`: a reader that goes away ends the output quietly,
+/// whether the command writes through its own writer or `println!`.
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k");
+    let key = key.to_str().unwrap();
+    let runs: [&[&str]; 3] = [
+        &["checklist", "schema"],
+        &["map", "--to", "etsi-en-303-645"],
+        &["admin", "key", "generate", "--name", "x.example/log", "--out", key],
+    ];
+    for args in runs {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("starmark"))
+            .args(args)
+            .env_remove("STARMARK_CATALOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked") && !err.contains("Broken pipe"), "{args:?}: {err}");
+    }
+}

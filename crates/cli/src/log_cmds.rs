@@ -395,9 +395,7 @@ pub(crate) fn verify_bundle(
         as_of: today.to_string(),
         log_index: p.index,
         checkpoint_size: cp.size,
-        key: serde_json::from_str::<serde_json::Value>(&bundle.entry.leaf)
-            .ok()
-            .and_then(|v| v["key"].as_str().map(String::from))
+        key: starmark_tlog::statement::signer(bundle.entry.leaf.as_bytes())
             .unwrap_or_else(|| format!("{}+{:08x}", trusted.name, trusted.id)),
         origin: trusted.name.clone(),
         statement,
@@ -545,17 +543,15 @@ pub(crate) async fn verify(a: VerifyArgs) -> Result<ExitCode> {
         Some(p) => (read_verifier(p)?, true),
         None => {
             // Only to report what else holds; the verdict stays "not verified".
-            let Some(text) = bundle.keys.lines().find_map(|l| l.strip_prefix("\u{2014} ")) else {
-                return fail(&VerifyError::Keys("the key history has no signature".into()), a.json);
+            // The history's newest key, read without checking its signature.
+            let text = bundle.keys.split_once("\n\n").map_or(bundle.keys.as_str(), |(t, _)| t);
+            let current = match parse_keys_note(&format!("{text}\n")) {
+                Ok((origin, keys)) => {
+                    keys.into_iter().map(|(k, _)| k).rfind(|k| k.starts_with(&format!("{origin}+"))).unwrap_or_default()
+                }
+                Err(e) => return fail(&VerifyError::Keys(e), a.json),
             };
-            let name = text.split(' ').next().unwrap_or_default();
-            let current = bundle
-                .keys
-                .lines()
-                .filter_map(|l| l.split_once(' ').map(|(k, _)| k))
-                .rfind(|k| k.starts_with(&format!("{name}+")))
-                .unwrap_or_default();
-            match Verifier::parse(current) {
+            match Verifier::parse(&current) {
                 Ok(v) => (v, false),
                 Err(e) => return fail(&VerifyError::Keys(e.to_string()), a.json),
             }

@@ -101,14 +101,6 @@ fn public_event_data(kind: &EventKind) -> Value {
     data
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// The record of a label as `event` leaves it: canonical JSON.
 pub fn record(event: &NewEvent, label: &LabelState) -> Result<String, StoreError> {
     let value = json!({
@@ -154,7 +146,7 @@ pub fn statement(origin: &str, event: &NewEvent, label: &LabelState, record: &st
             .as_ref()
             .map(|r| StatementRevocation { ground: r.ground.clone(), at: r.at.to_string() }),
         status_list_index: label.status_list_index,
-        record_sha256: hex(&Sha256::digest(record.as_bytes())),
+        record_sha256: crate::auth::hex(&Sha256::digest(record.as_bytes())),
     }
 }
 

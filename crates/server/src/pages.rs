@@ -398,10 +398,7 @@ pub(crate) async fn label_page(
     let mut page = build(&s, &label, &events, checklist.as_ref(), lang, t);
     page.log_unavailable = !cacheable;
     if let Some(p) = proof {
-        let key = serde_json::from_str::<serde_json::Value>(&p.entry.leaf)
-            .ok()
-            .and_then(|v| v.get("key").and_then(|k| k.as_str()).map(String::from));
-        page.verify_key = key.unwrap_or_default();
+        page.verify_key = starmark_tlog::statement::signer(p.entry.leaf.as_bytes()).unwrap_or_default();
         page.verify_index = p.entry.index.to_string();
         page.verify_size = p.size.to_string();
     }

@@ -82,6 +82,12 @@ pub fn sign(statement: &Value, signer: &Signer) -> Result<Vec<u8>, StatementErro
     canonical(&envelope)
 }
 
+/// The key a leaf's envelope names (`NAME+KEYID`), without checking
+/// anything: for showing who signed what [`open`] accepted.
+pub fn signer(leaf: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Envelope>(leaf).ok().map(|e| e.key)
+}
+
 /// Checks a leaf against the known registry keys (current and retired)
 /// and returns the statement.
 pub fn open(leaf: &[u8], known: &[Verifier]) -> Result<Value, StatementError> {

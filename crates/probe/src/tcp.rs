@@ -16,7 +16,12 @@
 //! that the earlier try was *lost*: then the window shrinks by a quarter and
 //! a pause between sends doubles (at most once per timeout period), since
 //! on a fast link only pacing can slow the scan to a device that answers a
-//! few hundred probes a second. Ports then also get more tries (up to ten).
+//! few hundred probes a second. Ports then also get more tries (up to ten):
+//! as many as it takes for the loss rate measured so far to make a closed
+//! or open port that lost every try unlikely (under one in a thousand
+//! scans) — on a lossy link, three tries are not enough for thousands of
+//! ports. Ports that ran out of tries before the loss was measured are tried
+//! again at the end.
 //! The pause shrinks again while answers come cleanly. Timeouts follow the
 //! measured round-trip time (RFC 6298's estimator) within fixed bounds.
 //!
@@ -40,6 +45,9 @@ use tokio::time::Instant;
 const MAX_TRIES: u8 = 10;
 /// The longest pause between two sends (5 probes a second).
 const MAX_GAP: Duration = Duration::from_millis(200);
+/// The expected number of ports per scan that answer but lost every try
+/// (so would be called filtered) that the scan's number of tries aims below.
+const MISS_TARGET: f64 = 1e-3;
 
 /// Scan settings; [`Settings::default`] suits a device on a local network.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -301,6 +309,10 @@ struct Scan {
     /// Tries a port gets before it counts as unanswered: grows when ports
     /// answer only on late tries.
     max_tries: u8,
+    /// Tries of ports that answered in the end, and how many of those
+    /// tries went unanswered: the measured loss rate.
+    answered_tries: u64,
+    lost_tries: u64,
 }
 
 impl Scan {
@@ -338,6 +350,8 @@ impl Scan {
             next_send: now,
             clean_answers: 0,
             max_tries: s.retries.saturating_add(1),
+            answered_tries: 0,
+            lost_tries: 0,
             start: now,
             s,
         }
@@ -361,12 +375,14 @@ impl Scan {
             self.anchor = Some(job.port);
             self.anchor_open = !refused;
         }
+        self.answered_tries += u64::from(job.tries) + 1;
+        self.lost_tries += u64::from(job.tries);
         if job.tries > 0 {
             // It answered a later try: an earlier one was lost, not
             // filtered. The device (or the path) is dropping under load —
             // or was, before the last slow-down: a loss of a try sent
             // before it is old news and changes nothing.
-            self.max_tries = self.max_tries.max(job.tries.saturating_add(2)).min(MAX_TRIES);
+            self.max_tries = self.max_tries.max(job.tries.saturating_add(2)).max(self.tries_for_loss()).min(MAX_TRIES);
             if job.lost_sent_at.is_some_and(|t| t > self.last_decrease) {
                 self.congestion();
             }
@@ -386,6 +402,16 @@ impl Scan {
                 self.gap = Duration::ZERO;
             }
         }
+    }
+
+    /// The tries that make it unlikely (expected [`MISS_TARGET`] ports per
+    /// scan) that a port which answers lost every one of them, at the loss
+    /// rate measured so far: the smallest `k` with `ports × pᵏ ≤ target`.
+    /// The estimate starts from a weak prior of one loss in a thousand
+    /// tries, so a handful of answers (a device that drops all but two
+    /// ports) does not swing it.
+    fn tries_for_loss(&self) -> u8 {
+        tries_for_loss(self.lost_tries, self.answered_tries, self.total)
     }
 
     /// Slows down after a lost probe that was sent after the last
@@ -498,6 +524,20 @@ impl Scan {
                 continue;
             }
             let Some(done) = inflight.join_next().await else {
+                // Ports that ran out of tries before the loss rate was
+                // known get the tries it now calls for.
+                self.max_tries = self.max_tries.max(self.tries_for_loss()).min(MAX_TRIES);
+                let before = self.unanswered.len();
+                let max_tries = self.max_tries;
+                self.unanswered.retain(|j| {
+                    j.tries >= max_tries || {
+                        self.queue.push_back(*j);
+                        false
+                    }
+                });
+                if self.unanswered.len() < before {
+                    continue;
+                }
                 // Nothing in flight and nothing queued. Ports that never
                 // answered after the device's last answer need proof that
                 // it is still there before they can be called filtered.
@@ -655,6 +695,37 @@ impl Scan {
             attempts: self.attempts,
             peak_window: self.peak_window,
             srtt: self.rtt.srtt.map(Duration::from_secs_f64),
+        }
+    }
+}
+
+/// See [`Scan::tries_for_loss`].
+fn tries_for_loss(lost: u64, answered: u64, ports: usize) -> u8 {
+    let p = (lost as f64 + 0.1) / (answered as f64 + 100.0);
+    let ports = ports.max(1) as f64;
+    let k = ((MISS_TARGET / ports).ln() / p.ln()).ceil();
+    if k.is_finite() && k >= 1.0 { (k as u64).min(u64::from(MAX_TRIES)) as u8 } else { MAX_TRIES }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tries_follow_the_measured_loss() {
+        // A clean link: the default three tries are plenty.
+        assert!(tries_for_loss(0, 2000, 2000) <= 3);
+        assert!(tries_for_loss(0, 0, 65535) <= 3);
+        // Two answers from a device that drops the rest say nothing yet.
+        assert!(tries_for_loss(0, 2, 600) <= 3);
+        // 2 % loss over 2,000 ports: 3 tries miss a port in ~1.6 % of
+        // scans (2000 × 0.02³); 4 tries in ~0.03 %.
+        assert_eq!(tries_for_loss(40, 2040, 2000), 4);
+        assert_eq!(tries_for_loss(40, 2040, 65535), 5);
+        // A very lossy link: as many as allowed.
+        assert_eq!(tries_for_loss(900, 1000, 2000), MAX_TRIES);
+        for (lost, answered, ports) in [(1, 1, 1), (0, 0, 0), (u64::MAX, u64::MAX, usize::MAX)] {
+            assert!((1..=MAX_TRIES).contains(&tries_for_loss(lost, answered, ports)));
         }
     }
 }

@@ -40,8 +40,18 @@ pub struct ScanFinding {
     pub criteria: Vec<String>,
     #[serde(default)]
     pub title: String,
+    /// Absent in scans made before findings had Japanese titles: the
+    /// Japanese texts then quote the English title.
+    #[serde(default)]
+    pub title_ja: String,
     #[serde(default)]
     pub evidence: String,
+}
+
+impl ScanFinding {
+    fn title_ja(&self) -> &str {
+        if self.title_ja.is_empty() { &self.title } else { &self.title_ja }
+    }
 }
 
 /// The fields of a `starmark-scan/1` report the rules read.
@@ -624,7 +634,7 @@ pub fn evaluate(
             .map(|f| {
                 Said::new(
                     format!("{}: {} — account for it in the remarks", f.id, f.title),
-                    format!("{}: {} — 備考で説明してください", f.id, f.title),
+                    format!("{}: {} — 備考で説明してください", f.id, f.title_ja()),
                 )
             })
             .collect();
@@ -708,6 +718,7 @@ mod tests {
             severity: severity.into(),
             criteria: criteria.iter().map(|c| c.to_string()).collect(),
             title: id.into(),
+            title_ja: String::new(),
             evidence: String::new(),
         }
     }
@@ -915,7 +926,11 @@ mod tests {
             true,
             vec![
                 finding("default-credentials/tcp/23", "high", &["S1.1-02", "S1.1-01"]),
-                finding("mqtt/no-tls/tcp/1883", "warning", &["S1.1-12"]),
+                ScanFinding {
+                    title: "1883/tcp: MQTT only in plain text".into(),
+                    title_ja: "1883/tcp: MQTT が平文でのみ提供されている".into(),
+                    ..finding("mqtt/no-tls/tcp/1883", "warning", &["S1.1-12"])
+                },
             ],
         );
         let (done, e) = evaluate(&c, Some(&s), None, &EvidenceFiles::default());
@@ -932,6 +947,19 @@ mod tests {
         assert!(e.items.iter().all(|i| !i.basis_ja.is_empty() && i.attention.len() == i.attention_ja.len()));
         assert!(s02.contradiction_ja.as_deref().unwrap().starts_with("チェックリストでは適合としているが"));
         assert!(s12.attention_ja[0].contains("備考で説明してください"));
+        // Each language quotes the finding's title in that language.
+        assert!(s12.attention[0].contains("MQTT only in plain text"), "{:?}", s12.attention);
+        assert!(s12.attention_ja[0].contains("MQTT が平文でのみ提供されている"), "{:?}", s12.attention_ja);
+        assert!(!s12.attention_ja[0].contains("plain text"), "{:?}", s12.attention_ja);
+        // A scan made before findings had Japanese titles: the English one.
+        let old_scan = scan(true, vec![finding("mqtt/no-tls/tcp/1883", "warning", &["S1.1-12"])]);
+        let (_, e) = evaluate(&c, Some(&old_scan), None, &EvidenceFiles::default());
+        let s12 = e.items.iter().find(|i| i.id == "S1.1-12").unwrap();
+        assert!(
+            s12.attention_ja[0].starts_with("mqtt/no-tls/tcp/1883: mqtt/no-tls/tcp/1883 — "),
+            "{:?}",
+            s12.attention_ja
+        );
         // The completed checklist carries the device's verdict and finding.
         let item = done.items.iter().find(|i| i.id == "S1.1-02").unwrap();
         assert_eq!(item.verdict, Some(Verdict::DoesNotConform));

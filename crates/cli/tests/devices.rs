@@ -62,11 +62,18 @@ fn finding_ids(v: &Value) -> Vec<String> {
     v["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
 }
 
-/// Every criterion a finding names exists in the STAR-1 catalog.
+/// Every criterion a finding names exists in the STAR-1 catalog, and
+/// every finding has a Japanese title for the same port.
 fn criteria_exist(v: &Value) {
     let catalogs = starmark_criteria::CatalogSet::embedded().unwrap();
     let star1 = catalogs.current("star-1").unwrap();
     for f in v["findings"].as_array().unwrap() {
+        let (en, ja) = (f["title"].as_str().unwrap(), f["title_ja"].as_str().unwrap());
+        assert!(ja.chars().any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)), "no Japanese title: {f}");
+        let place = |t: &str| t.split([' ', ':', '（', '(']).next().unwrap_or_default().to_string();
+        if en.starts_with(|c: char| c.is_ascii_digit()) {
+            assert_eq!(place(en), place(ja), "both titles name the same port: {f}");
+        }
         let c = f["criteria"].as_array().unwrap();
         assert!(!c.is_empty(), "every finding bears on a criterion: {f}");
         let id = f["id"].as_str().unwrap();

@@ -241,13 +241,17 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
-fn finding(id: &'static str, proto: Proto, port: u16, title: String, evidence: String, t: &Transcript) -> Finding {
+/// A finding of rule `id` on one service; `title` is in English and
+/// Japanese (the port is prefixed to both).
+fn finding(id: &'static str, proto: Proto, port: u16, title: [String; 2], evidence: String, t: &Transcript) -> Finding {
     let r = rule(id);
+    let [en, ja] = title;
     Finding {
         id: format!("{id}/{proto}/{port}"),
         severity: r.map_or(Severity::High, |r| r.severity),
         criteria: r.map_or_else(Vec::new, |r| r.criteria.to_vec()),
-        title: format!("{port}/{proto}: {title}"),
+        title: format!("{port}/{proto}: {en}"),
+        title_ja: format!("{port}/{proto}: {ja}"),
         evidence,
         transcript: t.0.clone(),
     }
@@ -333,7 +337,10 @@ async fn ssh_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
             "ssh/weak-algorithms",
             Proto::Tcp,
             port,
-            format!("SSH offers {} weak algorithm(s)", weak.len()),
+            [
+                format!("SSH offers {} weak algorithm(s)", weak.len()),
+                format!("SSH が弱いアルゴリズムを {} 個提示する", weak.len()),
+            ],
             list.join("; "),
             t,
         ));
@@ -343,7 +350,7 @@ async fn ssh_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
             "ssh/password-login",
             Proto::Tcp,
             port,
-            "SSH takes password logins".into(),
+            ["SSH takes password logins".into(), "SSH がパスワードによるログインを受け付ける".into()],
             format!("methods offered: {}", methods.join(", ")),
             t,
         ));
@@ -372,7 +379,7 @@ async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript, part
             "tls/legacy-version",
             Proto::Tcp,
             port,
-            format!("accepts {}", legacy.join(", ")),
+            [format!("accepts {}", legacy.join(", ")), format!("{} を受け付ける", legacy.join("、"))],
             "versions with known attacks (BEAST, POODLE) and SHA-1/MD5 handshakes; RFC 8996 deprecates TLS 1.0 and 1.1"
                 .into(),
             t,
@@ -394,7 +401,10 @@ async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript, part
             "tls/weak-suites",
             Proto::Tcp,
             port,
-            format!("accepts {} weak cipher suite(s)", weak.len()),
+            [
+                format!("accepts {} weak cipher suite(s)", weak.len()),
+                format!("弱い暗号スイートを {} 個受け付ける", weak.len()),
+            ],
             weak.join("; "),
             t,
         ));
@@ -410,7 +420,10 @@ async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript, part
                 "tls/weak-key",
                 Proto::Tcp,
                 port,
-                format!("certificate key is {} {} bits", c.key_type, c.key_bits),
+                [
+                    format!("certificate key is {} {} bits", c.key_type, c.key_bits),
+                    format!("証明書の鍵が {} {} ビット", c.key_type, c.key_bits),
+                ],
                 format!("certificate {} ({})", c.sha256, c.subject),
                 t,
             ));
@@ -421,7 +434,10 @@ async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript, part
                 "tls/weak-signature",
                 Proto::Tcp,
                 port,
-                format!("certificate signed with {}", c.signature_algorithm),
+                [
+                    format!("certificate signed with {}", c.signature_algorithm),
+                    format!("証明書の署名アルゴリズムが {}", c.signature_algorithm),
+                ],
                 format!("certificate {} ({})", c.sha256, c.subject),
                 t,
             ));
@@ -434,7 +450,10 @@ async fn tls_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript, part
                 "tls/certificate-dates",
                 Proto::Tcp,
                 port,
-                format!("certificate valid {} to {}, not now", c.not_before, c.not_after),
+                [
+                    format!("certificate valid {} to {}, not now", c.not_before, c.not_after),
+                    format!("証明書の有効期間は {} から {} で、現在は期間外", c.not_before, c.not_after),
+                ],
                 format!("certificate {} ({})", c.sha256, c.subject),
                 t,
             ));
@@ -481,7 +500,9 @@ async fn attempt(addr: SocketAddr, surface: &Surface, c: &Credential, wait: Dura
 
 /// Tries the credentials once each, paced, until one is accepted.
 /// A factory login that worked: (surface, credential reference, user).
-type Accepted = (String, String, String);
+/// A login that worked: the surface's name (English, Japanese), the
+/// credential's reference, the user.
+type Accepted = ([String; 2], String, String);
 
 /// The credentials check on one port: each surface in turn. Findings made
 /// before a surface turned out unreadable are kept (the third value is
@@ -513,19 +534,28 @@ async fn credentials_check(
         }
     }
     if let Some((_, reference, _)) = accepted.first() {
-        let kind = if reference.starts_with("declared") {
-            "the vendor's declared factory login, the same on every unit,"
+        let (kind, kind_ja) = if reference.starts_with("declared") {
+            (
+                "the vendor's declared factory login, the same on every unit,",
+                "全台共通の、ベンダーが申告した初期ログイン情報",
+            )
         } else {
-            "a universal factory login"
+            ("a universal factory login", "汎用の初期ログイン情報")
         };
-        let surfaces: Vec<&str> = accepted.iter().map(|(s, _, _)| s.as_str()).collect();
-        let evidence: Vec<String> =
-            accepted.iter().map(|(s, r, u)| format!("{s}: {r} (user {u:?}, password redacted) accepted")).collect();
+        let surfaces: Vec<&str> = accepted.iter().map(|([s, _], _, _)| s.as_str()).collect();
+        let surfaces_ja: Vec<&str> = accepted.iter().map(|([_, s], _, _)| s.as_str()).collect();
+        let evidence: Vec<String> = accepted
+            .iter()
+            .map(|([s, _], r, u)| format!("{s}: {r} (user {u:?}, password redacted) accepted"))
+            .collect();
         out.push(finding(
             "default-credentials",
             Proto::Tcp,
             port,
-            format!("{kind} logs in over {}", surfaces.join(" and ")),
+            [
+                format!("{kind} logs in over {}", surfaces.join(" and ")),
+                format!("{kind_ja}で {} にログインできる", surfaces_ja.join("、")),
+            ],
             format!("{}; see the credential lists in docs/device-checks.md", evidence.join("; ")),
             t,
         ));
@@ -555,7 +585,7 @@ async fn one_surface(
                 "ftp/anonymous",
                 Proto::Tcp,
                 port,
-                "FTP takes the anonymous login".into(),
+                ["FTP takes the anonymous login".into(), "FTP が匿名ログインを受け付ける".into()],
                 "USER anonymous was accepted".into(),
                 t,
             ));
@@ -569,7 +599,7 @@ async fn one_surface(
                     "rtsp/no-login",
                     Proto::Tcp,
                     port,
-                    "the video stream opens without a login".into(),
+                    ["the video stream opens without a login".into(), "映像ストリームがログインなしで開く".into()],
                     "DESCRIBE without credentials answered 2xx".into(),
                     t,
                 ));
@@ -595,8 +625,8 @@ async fn one_surface(
                 t.note(format!("{} accepted at attempt {tried}", c.reference));
                 let name = surface_name(surface);
                 return Ok((
-                    serde_json::json!({ "surface": name, "tried": tried, "accepted": c.reference, "user": c.user }),
-                    Some((name, c.reference.clone(), c.user.clone())),
+                    serde_json::json!({ "surface": &name, "tried": tried, "accepted": c.reference, "user": c.user }),
+                    Some(([name, surface_name_ja(surface)], c.reference.clone(), c.user.clone())),
                 ));
             }
             Attempt::Refused => unreadable = 0,
@@ -660,13 +690,16 @@ async fn brute_force_check(
     let data = serde_json::json!({ "surface": surface_name(&surface), "user": user, "settings": bf, "timings": timings, "verdict": v });
     let table: Vec<String> = timings.iter().map(|t| format!("#{} {} ms {}", t.n, t.took_ms, t.outcome)).collect();
     let evidence = format!("{}; rule in docs/device-checks.md", table.join(", "));
-    let name = surface_name(&surface);
+    let (name, name_ja) = (surface_name(&surface), surface_name_ja(&surface));
     let f = match &v {
         Verdict::NoResistance { attempts, .. } => finding(
             "bruteforce/no-resistance",
             Proto::Tcp,
             port,
-            format!("{name}: {attempts} wrong logins refused at an even pace, no lockout or growing delay"),
+            [
+                format!("{name}: {attempts} wrong logins refused at an even pace, no lockout or growing delay"),
+                format!("{name_ja}: 誤ったログイン {attempts} 回が同じ間隔で拒否され、ロックアウトも遅延の増加もない"),
+            ],
             evidence,
             t,
         ),
@@ -674,7 +707,10 @@ async fn brute_force_check(
             "bruteforce/accepts-wrong-password",
             Proto::Tcp,
             port,
-            format!("{name}: wrong login {at_attempt} was accepted"),
+            [
+                format!("{name}: wrong login {at_attempt} was accepted"),
+                format!("{name_ja}: {at_attempt} 回目の誤ったログインが受け付けられた"),
+            ],
             evidence,
             t,
         ),
@@ -682,7 +718,10 @@ async fn brute_force_check(
             "bruteforce/resists",
             Proto::Tcp,
             port,
-            format!("{name}: locks out at wrong login {at_attempt} ({how})"),
+            [
+                format!("{name}: locks out at wrong login {at_attempt} ({how})"),
+                format!("{name_ja}: {at_attempt} 回目の誤ったログインでロックアウトする（{how}）"),
+            ],
             evidence,
             t,
         ),
@@ -690,13 +729,27 @@ async fn brute_force_check(
             "bruteforce/resists",
             Proto::Tcp,
             port,
-            format!("{name}: refusals slow from {first_ms} ms to {last_ms:?} ms"),
+            [
+                format!("{name}: refusals slow from {first_ms} ms to {last_ms:?} ms"),
+                format!("{name_ja}: 拒否までの時間が {first_ms} ms から {last_ms:?} ms に延びる"),
+            ],
             evidence,
             t,
         ),
         Verdict::Inconclusive { reason } => return Err(format!("{name}: {reason}")),
     };
     Ok((data, vec![f]))
+}
+
+/// A login surface as the Japanese titles name it.
+fn surface_name_ja(s: &Surface) -> String {
+    match s {
+        Surface::Http { tls: false, path } => format!("{path} の HTTP 認証"),
+        Surface::Http { tls: true, path } => format!("{path} の HTTPS 認証"),
+        Surface::Form { tls: false, form } => format!("{} のログインフォーム", form.page),
+        Surface::Form { tls: true, form } => format!("{} のログインフォーム（HTTPS）", form.page),
+        other => surface_name(other),
+    }
 }
 
 fn surface_name(s: &Surface) -> String {
@@ -734,7 +787,10 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
             "http/missing-security-headers",
             Proto::Tcp,
             port,
-            format!("the front page lacks {} security header(s)", missing.len()),
+            [
+                format!("the front page lacks {} security header(s)", missing.len()),
+                format!("トップページにセキュリティヘッダーが {} 個ない", missing.len()),
+            ],
             missing.join("; "),
             t,
         ));
@@ -783,7 +839,7 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
             "http/unauthenticated-settings",
             Proto::Tcp,
             port,
-            "settings pages open without a login".into(),
+            ["settings pages open without a login".into(), "設定ページがログインなしで開く".into()],
             settings_pages.join("; "),
             t,
         ));
@@ -793,7 +849,7 @@ async fn http_check(addr: SocketAddr, tls: bool, s: &CheckSettings, t: &mut Tran
             "http/cleartext-login",
             Proto::Tcp,
             port,
-            "a password is asked for over plain HTTP".into(),
+            ["a password is asked for over plain HTTP".into(), "平文の HTTP でパスワードを求める".into()],
             password_pages.join("; "),
             t,
         ));
@@ -819,7 +875,10 @@ async fn mqtt_check(addr: SocketAddr, tls_elsewhere: bool, s: &CheckSettings, t:
             "mqtt/anonymous",
             Proto::Tcp,
             port,
-            "the MQTT broker takes clients without credentials".into(),
+            [
+                "the MQTT broker takes clients without credentials".into(),
+                "MQTT ブローカーが認証情報なしのクライアントを受け付ける".into(),
+            ],
             "CONNECT without user name or password: CONNACK 0 (accepted)".into(),
             t,
         ));
@@ -829,7 +888,10 @@ async fn mqtt_check(addr: SocketAddr, tls_elsewhere: bool, s: &CheckSettings, t:
             "mqtt/subscribe-all",
             Proto::Tcp,
             port,
-            "an anonymous client may subscribe to every topic (#)".into(),
+            [
+                "an anonymous client may subscribe to every topic (#)".into(),
+                "匿名のクライアントがすべてのトピック（#）を購読できる".into(),
+            ],
             format!(
                 "SUBACK granted QoS {}; {} message(s) delivered at once",
                 r.subscribe_all_return_code.unwrap_or(0),
@@ -843,7 +905,7 @@ async fn mqtt_check(addr: SocketAddr, tls_elsewhere: bool, s: &CheckSettings, t:
             "mqtt/no-tls",
             Proto::Tcp,
             port,
-            "MQTT only in plain text".into(),
+            ["MQTT only in plain text".into(), "MQTT が平文でのみ提供されている".into()],
             "no TLS service answers on 8883".into(),
             t,
         ));
@@ -868,7 +930,10 @@ async fn upnp_check(addr: IpAddr, s: &CheckSettings, t: &mut Transcript) -> Outc
             "upnp/open-control",
             Proto::Tcp,
             port,
-            "UPnP gateway control answers anyone (AddPortMapping is as open)".into(),
+            [
+                "UPnP gateway control answers anyone (AddPortMapping is as open)".into(),
+                "UPnP のゲートウェイ制御が誰にでも応答する（AddPortMapping も同様に開いている）".into(),
+            ],
             format!("answered without authentication: {}", list.join(", ")),
             t,
         ));
@@ -885,7 +950,10 @@ async fn coap_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> 
             "coap/unauthenticated-read",
             Proto::Udp,
             addr.port(),
-            format!("{} CoAP resource(s) answer anyone", r.readable.len()),
+            [
+                format!("{} CoAP resource(s) answer anyone", r.readable.len()),
+                format!("CoAP のリソース {} 個が誰にでも応答する", r.readable.len()),
+            ],
             format!("GET answered 2.xx without authentication: {}", list.join(", ")),
             t,
         ));
@@ -903,11 +971,14 @@ async fn snmp_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> 
             "snmp/default-community",
             Proto::Udp,
             port,
-            format!(
-                "SNMP answers the default communit{} {}",
-                if reads.len() == 1 { "y" } else { "ies" },
-                reads.join(", ")
-            ),
+            [
+                format!(
+                    "SNMP answers the default communit{} {}",
+                    if reads.len() == 1 { "y" } else { "ies" },
+                    reads.join(", ")
+                ),
+                format!("SNMP が既定のコミュニティ {} に応答する", reads.join("、")),
+            ],
             "GetRequest sysName.0 answered".into(),
             t,
         ));
@@ -918,7 +989,10 @@ async fn snmp_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> 
             "snmp/write-access",
             Proto::Udp,
             port,
-            format!("SNMP community {} may write", writes.join(", ")),
+            [
+                format!("SNMP community {} may write", writes.join(", ")),
+                format!("SNMP コミュニティ {} で書き込みできる", writes.join("、")),
+            ],
             "SetRequest of sysName.0 to its own value answered noError".into(),
             t,
         ));
@@ -1078,6 +1152,7 @@ fn inconclusive(check: Check, proto: Proto, port: u16, reason: String, elapsed_m
         severity: Severity::High,
         criteria: check.criteria().to_vec(),
         title: format!("{port}/{proto}: the {} check could not finish", check.name()),
+        title_ja: format!("{port}/{proto}: {} の確認が完了しなかった", check.name()),
         evidence: format!("{reason}; nothing about this may be called safe"),
         transcript: t.0.clone(),
     };

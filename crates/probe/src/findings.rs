@@ -55,6 +55,8 @@ pub struct Finding {
     /// Criteria IDs, S1.1-13 first.
     pub criteria: Vec<&'static str>,
     pub title: String,
+    /// The title in Japanese (Japanese reports and checklists).
+    pub title_ja: String,
     pub evidence: String,
     /// What was sent and received, secrets redacted (protocol checks).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -101,40 +103,68 @@ impl DeclaredInterfaces {
 }
 
 /// Why a service is risky by nature, and the criteria it bears on.
-fn risk(proto: Proto, port: u16, service: &str, detail: &str) -> Option<(Severity, &'static str, Vec<&'static str>)> {
+/// The risk of a reachable service, if any: severity, title (English,
+/// Japanese), criteria.
+fn risk(
+    proto: Proto,
+    port: u16,
+    service: &str,
+    detail: &str,
+) -> Option<(Severity, [&'static str; 2], Vec<&'static str>)> {
     let lower = detail.to_ascii_lowercase();
     match (proto, service) {
-        (Proto::Tcp, "telnet") => {
-            Some((Severity::High, "telnet: remote login with credentials in clear text", vec!["S1.1-13", "S1.1-12"]))
-        }
-        (Proto::Tcp, "ftp") => {
-            Some((Severity::High, "FTP: file transfer with credentials in clear text", vec!["S1.1-13", "S1.1-12"]))
-        }
-        (Proto::Udp, "tftp") => {
-            Some((Severity::High, "TFTP: file transfer without any authentication", vec!["S1.1-13", "S1.1-01"]))
-        }
+        (Proto::Tcp, "telnet") => Some((
+            Severity::High,
+            ["telnet: remote login with credentials in clear text", "telnet: 認証情報を平文で送るリモートログイン"],
+            vec!["S1.1-13", "S1.1-12"],
+        )),
+        (Proto::Tcp, "ftp") => Some((
+            Severity::High,
+            ["FTP: file transfer with credentials in clear text", "FTP: 認証情報を平文で送るファイル転送"],
+            vec!["S1.1-13", "S1.1-12"],
+        )),
+        (Proto::Udp, "tftp") => Some((
+            Severity::High,
+            ["TFTP: file transfer without any authentication", "TFTP: 認証のないファイル転送"],
+            vec!["S1.1-13", "S1.1-01"],
+        )),
         (Proto::Udp, "snmp") if lower.contains("public") => Some((
             Severity::High,
-            "SNMP v1/v2c answers the default community \"public\"",
+            [
+                "SNMP v1/v2c answers the default community \"public\"",
+                "SNMP v1/v2c が既定のコミュニティ \"public\" に応答する",
+            ],
             vec!["S1.1-13", "S1.1-02", "S1.1-01"],
         )),
         (Proto::Udp, "ssdp") => Some((
             Severity::Warning,
-            "UPnP: device discovery and control without authentication",
+            ["UPnP: device discovery and control without authentication", "UPnP: 認証のない機器探索と制御"],
             vec!["S1.1-13", "S1.1-01"],
         )),
-        (Proto::Tcp, "mqtt") if lower.contains("without credentials") => {
-            Some((Severity::High, "MQTT broker accepts clients without credentials", vec!["S1.1-13", "S1.1-01"]))
-        }
-        (Proto::Tcp, "http") if lower.contains("upnp") || lower.contains("miniupnpd") => {
-            Some((Severity::Warning, "UPnP control point over HTTP", vec!["S1.1-13", "S1.1-01"]))
-        }
-        (Proto::Tcp, "http") => {
-            Some((Severity::Warning, "web interface over plain HTTP (not TLS)", vec!["S1.1-13", "S1.1-12"]))
-        }
+        (Proto::Tcp, "mqtt") if lower.contains("without credentials") => Some((
+            Severity::High,
+            [
+                "MQTT broker accepts clients without credentials",
+                "MQTT ブローカーが認証情報なしのクライアントを受け付ける",
+            ],
+            vec!["S1.1-13", "S1.1-01"],
+        )),
+        (Proto::Tcp, "http") if lower.contains("upnp") || lower.contains("miniupnpd") => Some((
+            Severity::Warning,
+            ["UPnP control point over HTTP", "HTTP 上の UPnP 制御"],
+            vec!["S1.1-13", "S1.1-01"],
+        )),
+        (Proto::Tcp, "http") => Some((
+            Severity::Warning,
+            ["web interface over plain HTTP (not TLS)", "平文の HTTP（TLS なし）の Web インターフェース"],
+            vec!["S1.1-13", "S1.1-12"],
+        )),
         (Proto::Tcp, _) if port == 5555 => Some((
             Severity::High,
-            "port 5555 is Android Debug Bridge's (adb): a debug service",
+            [
+                "port 5555 is Android Debug Bridge's (adb): a debug service",
+                "ポート 5555 は Android Debug Bridge（adb）のもの: デバッグ用サービス",
+            ],
             vec!["S1.1-13", "S1.1-01"],
         )),
         _ => None,
@@ -172,15 +202,17 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
             severity: Severity::Info,
             criteria: vec!["S1.1-13"],
             title: format!("{port}/{proto} is reachable ({name})"),
+            title_ja: format!("{port}/{proto} に到達できる（{name}）"),
             evidence: what.clone(),
             transcript: Vec::new(),
         });
-        if let Some((severity, title, criteria)) = risk(*proto, *port, name, detail) {
+        if let Some((severity, [title, title_ja], criteria)) = risk(*proto, *port, name, detail) {
             out.push(Finding {
                 id: format!("risky/{proto}/{port}"),
                 severity,
                 criteria,
                 title: format!("{port}/{proto}: {title}"),
+                title_ja: format!("{port}/{proto}: {title_ja}"),
                 evidence: what.clone(),
                 transcript: Vec::new(),
             });
@@ -191,6 +223,7 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
                 severity: Severity::High,
                 criteria: vec!["S1.1-13"],
                 title: format!("{port}/{proto} ({name}) is reachable but not in the declared interfaces"),
+                title_ja: format!("{port}/{proto}（{name}）に到達できるが、申告されたインターフェースにない"),
                 evidence: what,
                 transcript: Vec::new(),
             });
@@ -214,6 +247,12 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
                         i.proto,
                         i.service.as_deref().map(|s| format!(" ({s})")).unwrap_or_default()
                     ),
+                    title_ja: format!(
+                        "{}/{} は申告されている{}が応答しなかった",
+                        i.port,
+                        i.proto,
+                        i.service.as_deref().map(|s| format!("（{s}）")).unwrap_or_default()
+                    ),
                     evidence: "the declared list and the device disagree: update the list or check the device".into(),
                     transcript: Vec::new(),
                 });
@@ -226,6 +265,7 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
             severity: Severity::High,
             criteria: vec!["S1.1-13"],
             title: "the scan is incomplete: some ports have no definite answer".into(),
+            title_ja: "スキャンが完了していない: 確定した応答のないポートがある".into(),
             evidence: "see the inconclusive and unanswered ports; nothing about them may be called safe".into(),
             transcript: Vec::new(),
         });

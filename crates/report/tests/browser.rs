@@ -44,6 +44,7 @@ fn report_pages_are_inert_and_accessible_in_chromium() {
             severity: "high".into(),
             criteria: vec!["S1.1-02".into()],
             title: PAYLOAD.into(),
+            title_ja: PAYLOAD.into(),
             evidence: String::new(),
         }],
         check_settings: None,

@@ -22,6 +22,7 @@ fn finding(id: &str, severity: &str, criteria: &[&str]) -> ScanFinding {
         severity: severity.into(),
         criteria: criteria.iter().map(|c| c.to_string()).collect(),
         title: id.into(),
+        title_ja: format!("{id} の所見"),
         evidence: String::new(),
     }
 }
@@ -52,6 +53,7 @@ fn evaluated() -> (Checklist, Evaluation) {
             finding("default-credentials/tcp/23", "high", &["S1.1-02", "S1.1-01"]),
             finding("exposed/tcp/23", "info", &["S1.1-13"]),
             finding("risky/tcp/23", "high", &["S1.1-13"]),
+            finding("mqtt/no-tls/tcp/1883", "warning", &["S1.1-12"]),
         ],
         check_settings: None,
         login_coverage: None,
@@ -330,6 +332,9 @@ fn html_pages_in_japanese_and_english_escape_what_they_show() {
             i.contradiction.as_deref().unwrap().split_once('\'').unwrap().1.chars().take(30).collect();
         assert!(en.contains(&en_words), "{en_words}");
     }
+    // A finding to account for is quoted by its title in the page's language.
+    assert!(ja.contains("mqtt/no-tls/tcp/1883 の所見 — 備考で説明してください"), "the Japanese title");
+    assert!(en.contains("mqtt/no-tls/tcp/1883: mqtt/no-tls/tcp/1883 — account for it") && !en.contains("の所見"));
     assert!(ja.contains("ベンダーの文書確認による") && !ja.contains("the vendor&#39;s document review"));
     assert!(en.contains("the vendor&#39;s document review"));
     for page in [&ja, &en] {

@@ -156,7 +156,7 @@ impl Registry {
         accreditation: Option<String>,
     ) -> Result<Organization, RegistryError> {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(starmark_checklist::forbidden_char) {
             return Err(RegistryError::invalid("an organization needs a name of 1 to 200 characters", Vec::new()));
         }
         let org = Organization { id: random_id("org").map_err(id_error)?, kind, name: name.to_string(), accreditation };
@@ -333,6 +333,7 @@ impl Registry {
         note: &str,
     ) -> Result<ApplicationState, RegistryError> {
         p.require(Role::Liaison, "record an inquiry outcome")?;
+        free_text("/note", "", note, false)?;
         self.app_transition(p, id, None, |s| match s.status {
             AppStatus::AwaitingInquiry => Ok(EventKind::InquiryRecorded { outcome, note: note.to_string() }),
             other => Err(RegistryError::conflict(format!("the application is {}; no inquiry is pending", other.id()))),
@@ -458,9 +459,7 @@ impl Registry {
     /// Refuses an application (reviewer).
     pub async fn refuse(&self, p: &Principal, id: &str, reason: &str) -> Result<ApplicationState, RegistryError> {
         p.require(Role::Reviewer, "refuse an application")?;
-        if reason.trim().is_empty() {
-            return Err(RegistryError::invalid("a refusal needs a reason", Vec::new()));
-        }
+        free_text("/reason", "a refusal needs a reason", reason, true)?;
         self.app_transition(p, id, Some(reason.to_string()), |s| {
             if s.status.is_final() {
                 Err(RegistryError::conflict(format!("the application is already {}", s.status.id())))
@@ -605,8 +604,7 @@ impl Registry {
     fn expiry(&self, level: Level, requested: Option<u32>, day: Date) -> Result<Date, RegistryError> {
         let max = self.catalogs.scheme.level(level).map(|l| l.validity_max_months).unwrap_or(24);
         let months = requested.map_or(max, |r| r.clamp(1, max));
-        day.checked_add(Span::new().months(i64::from(months)))
-            .and_then(|d| d.checked_sub(Span::new().days(1)))
+        last_day_of_months(day, months)
             .map_err(|e| RegistryError::new(ErrorKind::Invalid, format!("cannot compute the expiry date: {e}")))
     }
 
@@ -656,9 +654,7 @@ impl Registry {
                 Vec::new(),
             ));
         }
-        if statement.trim().is_empty() {
-            return Err(RegistryError::invalid("a revocation needs a public statement", Vec::new()));
-        }
+        free_text("/statement", "a revocation needs a public statement", statement, true)?;
         self.label_transition(id, p.actor(), |_| {
             Ok(EventKind::LabelRevoked { ground: ground.to_string(), statement: statement.to_string() })
         })
@@ -677,9 +673,7 @@ impl Registry {
         evidence: Option<&str>,
     ) -> Result<LabelState, RegistryError> {
         self.own_label(p, id).await?;
-        if description.trim().is_empty() {
-            return Err(RegistryError::invalid("describe the change", Vec::new()));
-        }
+        free_text("/description", "describe the change", description, true)?;
         if let Some(d) = evidence
             && !(d.len() == 64 && d.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
         {
@@ -805,4 +799,85 @@ fn fold_label(start: Option<LabelState>, events: &[NewEvent]) -> Result<LabelSta
         s = Some(apply_label(s, &e).map_err(|f| RegistryError::conflict(f.to_string()))?);
     }
     s.ok_or_else(|| RegistryError::conflict("no events"))
+}
+
+/// Checks a free text a person typed that the registry keeps and may
+/// publish (a revocation statement, a change description, a refusal
+/// reason, an inquiry note): present if `required` (`missing` says what is
+/// missing), at most [`starmark_checklist::MAX_TEXT_CHARS`] characters, and
+/// no control characters or bidirectional overrides — they would break the
+/// Atom feed's XML, some databases refuse them, and an override can make a
+/// public statement read differently from what was written.
+fn free_text(pointer: &str, missing: &str, text: &str, required: bool) -> Result<(), RegistryError> {
+    let problem = |message: String, help: &str| {
+        RegistryError::invalid(
+            message.clone(),
+            vec![ProblemRecord {
+                severity: "error".into(),
+                code: "text-invalid".into(),
+                pointer: pointer.into(),
+                message,
+                help: help.into(),
+            }],
+        )
+    };
+    if required && text.trim().is_empty() {
+        return Err(problem(missing.to_string(), "write it in a sentence or two"));
+    }
+    let chars = text.chars().count();
+    if chars > starmark_checklist::MAX_TEXT_CHARS {
+        return Err(problem(
+            format!("{pointer} is {chars} characters long; at most {} are kept", starmark_checklist::MAX_TEXT_CHARS),
+            "shorten it; keep long documents with the evidence and refer to them",
+        ));
+    }
+    if let Some(c) = text.chars().find(|c| starmark_checklist::forbidden_char(*c)) {
+        return Err(problem(
+            format!("{pointer} contains the control or direction character U+{:04X}", u32::from(c)),
+            "remove control characters and bidirectional overrides; line breaks and tabs are fine",
+        ));
+    }
+    Ok(())
+}
+
+/// The last day of a period of `months` months that starts on `day` (the
+/// first day counts), as the Civil Code counts months (art. 143): the day
+/// before the day of the last month that corresponds to `day` — and when
+/// that month has no such day (a period from 31 March, or from 29
+/// February), the last day of that month.
+fn last_day_of_months(day: Date, months: u32) -> Result<Date, jiff::Error> {
+    let corresponding = day.checked_add(Span::new().months(i64::from(months)))?;
+    if corresponding.day() == day.day() {
+        corresponding.checked_sub(Span::new().days(1))
+    } else {
+        // jiff has moved a missing day back to the month's last one.
+        Ok(corresponding)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_end_as_the_civil_code_counts_months() {
+        let d = |y, m, dd| jiff::civil::date(y, m, dd);
+        for (start, months, last) in [
+            (d(2026, 4, 15), 24, d(2028, 4, 14)),
+            (d(2026, 3, 1), 6, d(2026, 8, 31)),
+            (d(2026, 1, 1), 12, d(2026, 12, 31)),
+            // No corresponding day: the month's last day, not the day before it.
+            (d(2028, 2, 29), 24, d(2030, 2, 28)),
+            (d(2026, 3, 31), 6, d(2026, 9, 30)),
+            (d(2027, 1, 31), 1, d(2027, 2, 28)),
+            (d(2028, 1, 31), 1, d(2028, 2, 29)),
+            (d(2026, 8, 31), 1, d(2026, 9, 30)),
+            // The corresponding day exists: the day before it.
+            (d(2028, 1, 29), 1, d(2028, 2, 28)),
+            (d(2026, 1, 28), 1, d(2026, 2, 27)),
+            (d(2028, 2, 29), 48, d(2032, 2, 28)),
+        ] {
+            assert_eq!(last_day_of_months(start, months).unwrap(), last, "{start} + {months} months");
+        }
+    }
 }

@@ -305,11 +305,21 @@ async fn list_labels(
     };
     let page = number("page", 1, 100_000)?;
     let per_page = number("per_page", 20, 100)?;
+    let scheme = &s.registry.catalogs().scheme;
+    let category = params
+        .get("category")
+        .map(|c| {
+            scheme.product_category(c).map(|pc| pc.id.clone()).ok_or_else(|| {
+                let ids: Vec<&str> = scheme.product_categories.iter().map(|pc| pc.id.as_str()).collect();
+                bad("category", &format!("category must be one of the scheme's product categories: {}", ids.join(", ")))
+            })
+        })
+        .transpose()?;
     let q = LabelQuery {
         q: params.get("q").cloned(),
         level,
         status,
-        category: params.get("category").cloned(),
+        category,
         vendor: None,
         today: s.registry.today(),
         offset: (page - 1).saturating_mul(per_page),

@@ -114,6 +114,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_page_rendered_before_a_write_is_not_kept() {
+        let cache = PageCache::default();
+        let key = (
+            starmark_registry::label_id::LabelId::new(starmark_criteria::Level::Star1, 2026, 1),
+            false,
+            jiff::civil::date(2026, 11, 28),
+        );
+        let page =
+            || CachedPage { body: axum::body::Bytes::from_static(b"valid"), etag: HeaderValue::from_static("W/\"1\"") };
+        // Read, then a revocation, then the stale render arrives.
+        let read_at = cache.generation();
+        cache.clear();
+        let served = cache.insert(key, page(), read_at);
+        assert_eq!(&served.body[..], b"valid", "the render itself is still answered once");
+        cache.0.run_pending_tasks();
+        assert!(cache.get(&key).is_none(), "but not kept");
+        // A render from data read after the write is kept, until the next write.
+        cache.insert(key, page(), cache.generation());
+        assert!(cache.get(&key).is_some());
+        cache.clear();
+        assert!(cache.get(&key).is_none());
+    }
+
+    #[test]
     fn weak_comparison_and_lists() {
         let ours = HeaderValue::from_static("W/\"abc\"");
         assert!(matches(&HeaderValue::from_static("W/\"abc\""), &ours));
@@ -136,10 +160,13 @@ pub(crate) struct CachedPage {
 }
 
 /// Rendered product pages by label, language and the day they were
-/// rendered for (a label's status depends on the date).
+/// rendered for (a label's status depends on the date), and a generation
+/// that every write moves on: a page rendered from data read before a write
+/// (a revocation) is never kept after it.
 #[derive(Clone)]
 pub(crate) struct PageCache(
     moka::sync::Cache<(starmark_registry::label_id::LabelId, bool, jiff::civil::Date), std::sync::Arc<CachedPage>>,
+    std::sync::Arc<std::sync::atomic::AtomicU64>,
 );
 
 impl std::fmt::Debug for PageCache {
@@ -150,7 +177,10 @@ impl std::fmt::Debug for PageCache {
 
 impl Default for PageCache {
     fn default() -> PageCache {
-        PageCache(moka::sync::Cache::builder().max_capacity(10_000).time_to_live(PAGE_TTL).build())
+        PageCache(
+            moka::sync::Cache::builder().max_capacity(10_000).time_to_live(PAGE_TTL).build(),
+            std::sync::Arc::default(),
+        )
     }
 }
 
@@ -162,18 +192,34 @@ impl PageCache {
         self.0.get(key)
     }
 
+    /// The generation to read before the data a page is rendered from.
+    pub(crate) fn generation(&self) -> u64 {
+        self.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Keeps `page`, rendered from data read at `generation`, unless a
+    /// write came since (then it is served once and not kept).
     pub(crate) fn insert(
         &self,
         key: (starmark_registry::label_id::LabelId, bool, jiff::civil::Date),
         page: CachedPage,
+        generation: u64,
     ) -> std::sync::Arc<CachedPage> {
         let page = std::sync::Arc::new(page);
-        self.0.insert(key, page.clone());
+        if self.generation() == generation {
+            self.0.insert(key, page.clone());
+            // A write between the check and the insert: `clear` may have
+            // run before the insert, so take the page out again.
+            if self.generation() != generation {
+                self.0.invalidate(&key);
+            }
+        }
         page
     }
 
     /// Forgets every page (after a write).
     pub(crate) fn clear(&self) {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.0.invalidate_all();
     }
 }

@@ -98,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         .merge(public)
         .fallback(problem::not_found_fallback)
         .with_state(state)
+        .layer(axum::middleware::from_fn(refuse_control_characters))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
@@ -111,6 +112,28 @@ pub fn app(state: AppState) -> Router {
     } else {
         app
     }
+}
+
+/// Refuses a request whose path holds a control character (`%00`, `%0A`,
+/// ...): no label, application or route has one, and some databases refuse
+/// them outright (PostgreSQL: NUL in text), which would otherwise read as
+/// the storage being unavailable. (Query parameters are checked where they
+/// are read: search text drops control characters, the rest are validated.)
+async fn refuse_control_characters(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let decoded = |s: &str| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned();
+    if decoded(req.uri().path()).chars().any(char::is_control) {
+        return problem::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "control-character",
+            "the request's path contains a control character; no label, application or page has one",
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

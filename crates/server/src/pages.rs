@@ -378,6 +378,7 @@ pub(crate) async fn label_page(
     if let Some(page) = s.pages.get(&key) {
         return cached_html(&page);
     }
+    let generation = s.pages.generation();
     let label = match s.registry.label(label_id).await {
         Ok(l) => l,
         Err(e) if e.kind == starmark_registry::ErrorKind::NotFound => return not_found(lang, false),
@@ -412,7 +413,7 @@ pub(crate) async fn label_page(
         Ok(b) => {
             let body = axum::body::Bytes::from(b);
             let etag = crate::caching::etag_of(&body);
-            cached_html(&s.pages.insert(key, crate::caching::CachedPage { body, etag }))
+            cached_html(&s.pages.insert(key, crate::caching::CachedPage { body, etag }, generation))
         }
         Err(e) => render_error(e),
     }

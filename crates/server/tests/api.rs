@@ -221,6 +221,28 @@ async fn end_to_end(srv: Server) {
         assert!(s.is_client_error(), "{s} {p}");
         assert!(p.to_string().contains("evidence_manifest_sha256"), "{p}");
     }
+    // Texts the registry publishes refuse control characters, direction
+    // overrides (they break the Atom feed's XML, or make a public statement
+    // read differently) and oversized or blank ones, naming the field.
+    for bad in ["\u{1}firmware", "firm\u{202e}ware", "nul\u{0}", &"x".repeat(10_001), "  "] {
+        let (s, p) =
+            srv.post(&srv.vendor, &format!("/api/v1/labels/{label_id}/changes"), json!({"description": bad})).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+        assert_eq!(p["problems"][0]["pointer"], "/description", "{p}");
+    }
+    // Control characters in a path or a query, and unknown categories, are
+    // the client's mistake on both databases, never "storage unavailable".
+    let nul_page = format!("/labels/{label_id}%00");
+    for path in ["/api/v1/applications/%00", "/api/v1/applications/%00/events", "/api/v1/labels/%0A", &nul_page] {
+        let (s, p) = srv.get(Some(&srv.vendor), path).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path} {p}");
+        assert_eq!(p["type"], "urn:starmark:problem:control-character", "{path} {p}");
+    }
+    for category in ["toaster", "%00"] {
+        let (s, p) = srv.get(None, &format!("/api/v1/labels?category={category}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{p}");
+        assert_eq!(p["problems"][0]["pointer"], "/category", "{p}");
+    }
     let (_, public) = srv.get(None, &format!("/api/v1/labels/{label_id}")).await;
     assert_eq!(public["status"], "valid");
     // change report -> revoked
@@ -1635,7 +1657,7 @@ async fn transparency_log_on(srv: Server) {
         ("/api/v1/log/entries/3", StatusCode::NOT_FOUND, None),
         ("/api/v1/log/entries/-1", StatusCode::NOT_FOUND, None),
         ("/api/v1/log/entries/99999999999999999999999", StatusCode::NOT_FOUND, None),
-        ("/api/v1/log/entries/%00", StatusCode::NOT_FOUND, None),
+        ("/api/v1/log/entries/%00", StatusCode::BAD_REQUEST, None),
         ("/api/v1/log/proof/inclusion", StatusCode::BAD_REQUEST, Some("/index")),
         ("/api/v1/log/proof/inclusion?index=x", StatusCode::BAD_REQUEST, Some("/index")),
         ("/api/v1/log/proof/inclusion?index=3", StatusCode::BAD_REQUEST, None),

@@ -125,6 +125,25 @@ fn ftp_endless_reply(s: &mut TcpStream, _: &[u8]) {
     flood(s, b"230-still going\r\n");
 }
 
+/// Refuses every password but one, whose answer is neither acceptance nor
+/// refusal: that login is unknown, so the credentials check cannot end
+/// "none accepted".
+fn ftp_unreadable_for_one_password(s: &mut TcpStream, first: &[u8]) {
+    if !first.starts_with(b"USER ") {
+        return;
+    }
+    let _ = s.write_all(b"331 password please\r\n");
+    let mut line = [0u8; 256];
+    let n = s.read(&mut line).unwrap_or(0);
+    let reply: &[u8] = if line.get(..n).is_some_and(|l| l.starts_with(b"PASS admin\r\n")) {
+        b"421 try later\r\n"
+    } else {
+        b"530 no\r\n"
+    };
+    let _ = s.write_all(reply);
+    hold(s);
+}
+
 fn mqtt_oversized(s: &mut TcpStream, first: &[u8]) {
     if first.first() != Some(&0x10) {
         return;
@@ -149,6 +168,7 @@ fn hostile_services_give_inconclusive_checks_in_bounded_time_and_memory() {
         (fake(None, tls_stalls), "tls", "tls"),
         (fake(Some(&[0xff, 0xfd, 0x18, 0xff, 0xfd, 0x20]), telnet_negotiates_for_ever), "telnet", "credentials"),
         (fake(Some(b"220 fake FTP\r\n"), ftp_endless_reply), "ftp", "credentials"),
+        (fake(Some(b"220 fake FTP\r\n"), ftp_unreadable_for_one_password), "ftp", "credentials"),
         (fake(None, mqtt_oversized), "mqtt", "mqtt"),
     ];
     let ports: Vec<String> = fakes.iter().map(|(p, _, _)| p.to_string()).collect();

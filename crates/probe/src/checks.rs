@@ -580,7 +580,17 @@ async fn one_surface(
             password: "starmark@example.com".into(),
             reference: "anonymous".into(),
         };
-        if crate::creds::ftp(addr, &anon, s.wait, t).await == Attempt::Accepted {
+        let anonymous = match crate::creds::ftp(addr, &anon, s.wait, t).await {
+            Attempt::Inconclusive { .. } => {
+                tokio::time::sleep(s.pace).await;
+                crate::creds::ftp(addr, &anon, s.wait, t).await
+            }
+            a => a,
+        };
+        if let Attempt::Inconclusive { reason } = anonymous {
+            return Err(format!("the anonymous FTP login could not be read, twice (last: {reason})"));
+        }
+        if anonymous == Attempt::Accepted {
             out.push(finding(
                 "ftp/anonymous",
                 Proto::Tcp,
@@ -613,14 +623,23 @@ async fn one_surface(
         }
     }
     let mut tried = 0usize;
-    let mut unreadable = 0usize;
     for (i, c) in s.credentials.iter().enumerate() {
         if i > 0 {
             tokio::time::sleep(s.pace).await;
         }
         t.note(format!("trying {} (user {:?})", c.reference, c.user));
         tried += 1;
-        match attempt(addr, surface, c, s.wait, t).await {
+        // A credential whose answer could not be read is neither accepted
+        // nor refused: it is tried once more, and if that cannot be read
+        // either, the surface is inconclusive — moving on would call a
+        // login that may work "not accepted".
+        let mut outcome = attempt(addr, surface, c, s.wait, t).await;
+        if let Attempt::Inconclusive { reason } = &outcome {
+            t.note(format!("unreadable: {reason}; trying {} once more", c.reference));
+            tokio::time::sleep(s.pace).await;
+            outcome = attempt(addr, surface, c, s.wait, t).await;
+        }
+        match outcome {
             Attempt::Accepted => {
                 t.note(format!("{} accepted at attempt {tried}", c.reference));
                 let name = surface_name(surface);
@@ -629,16 +648,14 @@ async fn one_surface(
                     Some(([name, surface_name_ja(surface)], c.reference.clone(), c.user.clone())),
                 ));
             }
-            Attempt::Refused => unreadable = 0,
+            Attempt::Refused => {}
             Attempt::Inconclusive { reason } => {
-                unreadable += 1;
                 t.note(format!("unreadable: {reason}"));
-                if unreadable >= 2 {
-                    return Err(format!(
-                        "{} could not be read twice running after {tried} attempt(s) (last: {reason}); the device may be locking out",
-                        surface_name(surface)
-                    ));
-                }
+                return Err(format!(
+                    "{}: the answer to {} could not be read, twice, at attempt {tried} (last: {reason}); the device may be locking out",
+                    surface_name(surface),
+                    c.reference
+                ));
             }
         }
     }

@@ -268,6 +268,10 @@ struct Job {
     sent_at: Option<Instant>,
     /// When the last unanswered try was sent.
     lost_sent_at: Option<Instant>,
+    /// Already shown filtered (the device answered after its last try)
+    /// before it got more tries for the loss measured later: if those
+    /// cannot finish (budget, silence), it stays filtered as it was.
+    filtered_before: bool,
 }
 
 /// Scans `ports` of `addr`, calling `progress` now and then.
@@ -329,6 +333,7 @@ impl Scan {
                     last_at: None,
                     sent_at: None,
                     lost_sent_at: None,
+                    filtered_before: false,
                 })
                 .collect(),
             unanswered: Vec::new(),
@@ -528,10 +533,11 @@ impl Scan {
                 // known get the tries it now calls for.
                 self.max_tries = self.max_tries.max(self.tries_for_loss()).min(MAX_TRIES);
                 let before = self.unanswered.len();
-                let max_tries = self.max_tries;
+                let (max_tries, alive_at) = (self.max_tries, self.alive_at);
                 self.unanswered.retain(|j| {
                     j.tries >= max_tries || {
-                        self.queue.push_back(*j);
+                        let proven = matches!((alive_at, j.last_at), (Some(a), Some(l)) if a >= l);
+                        self.queue.push_back(Job { filtered_before: j.filtered_before || proven, ..*j });
                         false
                     }
                 });
@@ -666,7 +672,7 @@ impl Scan {
         let alive_at = self.alive_at;
         for job in std::mem::take(&mut self.unanswered) {
             let proven = matches!((alive_at, job.last_at), (Some(a), Some(l)) if a >= l);
-            let state = if proven {
+            let state = if proven || job.filtered_before {
                 PortState::Filtered { attempts: job.tries, answer: job.last }
             } else if self.anchor.is_none() {
                 PortState::Inconclusive { reason: Inconclusive::NothingAnswered }
@@ -685,7 +691,12 @@ impl Scan {
             self.event(EventKind::BudgetExhausted { unfinished });
         }
         for job in std::mem::take(&mut self.queue) {
-            self.results.push((job.port, PortState::Inconclusive { reason }));
+            let state = if job.filtered_before {
+                PortState::Filtered { attempts: job.tries, answer: job.last }
+            } else {
+                PortState::Inconclusive { reason }
+            };
+            self.results.push((job.port, state));
         }
         self.results.sort_by_key(|(p, _)| *p);
         Outcome {

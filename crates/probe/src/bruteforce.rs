@@ -6,10 +6,13 @@
 //! fresh connection, and the time each takes to be refused is measured.
 //! The verdict rule, applied by [`verdict`] to the timings alone:
 //!
-//! 1. **Locks out**: after at least one readable refusal, an attempt
-//!    cannot connect, goes unanswered, or the device says it is locked
-//!    (`locked`, `too many`, `blocked`, `try again later`, `temporarily`)
-//!    — the device stops taking guesses. The test stops there.
+//! 1. **Locks out**: the device says it is locked (`locked`, `too many`,
+//!    `blocked`, `try again later`, `temporarily`), or, after at least one
+//!    readable refusal, an attempt cannot connect or goes unanswered *and
+//!    so does the next one* — the device stops taking guesses. The test
+//!    stops there. One unreadable attempt followed by a refusal is a lost
+//!    answer, not a lockout: it counts for nothing and the test goes on
+//!    (an unreadable last attempt gets one more to tell which).
 //! 2. **Delays**: the last three refusals each take at least twice as long
 //!    as the first and at least one second longer — guessing slows down
 //!    as it goes on.
@@ -81,29 +84,65 @@ pub fn verdict(timings: &[Timing]) -> Verdict {
     if first.outcome != "refused" && first.outcome != "accepted" {
         return Verdict::Inconclusive { reason: format!("the first wrong login was {}", first.outcome) };
     }
-    for t in timings {
+    for (i, t) in timings.iter().enumerate() {
         if t.outcome == "accepted" {
             return Verdict::AcceptsWrongPassword { at_attempt: t.n };
         }
-        let lower = t.outcome.to_ascii_lowercase();
+        if says_locked(t) {
+            return Verdict::LocksOut { at_attempt: t.n, how: t.outcome.clone() };
+        }
         if t.n > 1 && t.outcome != "refused" {
-            return Verdict::LocksOut { at_attempt: t.n, how: t.outcome.clone() };
-        }
-        if LOCK_WORDS.iter().any(|w| lower.contains(w)) {
-            return Verdict::LocksOut { at_attempt: t.n, how: t.outcome.clone() };
+            // Silence is a lockout only when it lasts.
+            match timings.get(i + 1) {
+                Some(next) if next.outcome == "refused" => {}
+                Some(_) => return Verdict::LocksOut { at_attempt: t.n, how: t.outcome.clone() },
+                None => {
+                    return Verdict::Inconclusive {
+                        reason: format!(
+                            "wrong login {} was {}, and no later attempt shows whether the device locked out",
+                            t.n, t.outcome
+                        ),
+                    };
+                }
+            }
         }
     }
-    if timings.len() < 4 {
-        return Verdict::Inconclusive { reason: format!("only {} attempts; at least 4 are needed", timings.len()) };
+    // The pace is judged on the refusals; a lost answer says nothing of it.
+    let refusals: Vec<&Timing> = timings.iter().filter(|t| t.outcome == "refused").collect();
+    if refusals.len() < 4 {
+        return Verdict::Inconclusive { reason: format!("only {} refusals; at least 4 are needed", refusals.len()) };
     }
-    let last: Vec<u64> = timings.iter().rev().take(3).map(|t| t.took_ms).collect();
+    let last: Vec<u64> = refusals.iter().rev().take(3).map(|t| t.took_ms).collect();
     if last.iter().all(|&ms| ms >= first.took_ms.saturating_mul(2) && ms >= first.took_ms + 1000) {
         return Verdict::Delays { first_ms: first.took_ms, last_ms: last.into_iter().rev().collect() };
     }
     Verdict::NoResistance {
-        attempts: timings.len() as u32,
-        slowest_ms: timings.iter().map(|t| t.took_ms).max().unwrap_or(0),
+        attempts: refusals.len() as u32,
+        slowest_ms: refusals.iter().map(|t| t.took_ms).max().unwrap_or(0),
     }
+}
+
+fn says_locked(t: &Timing) -> bool {
+    let lower = t.outcome.to_ascii_lowercase();
+    LOCK_WORDS.iter().any(|w| lower.contains(w))
+}
+
+/// Whether the test makes another wrong login after `timings`, of
+/// `planned`: until one is accepted, the device says it is locked, two in a
+/// row go unanswered (or the first does), or the planned ones are made —
+/// and one more when the last of them went unanswered, to tell a lockout
+/// from a lost answer.
+pub fn goes_on(timings: &[Timing], planned: u32) -> bool {
+    let Some(last) = timings.last() else { return planned > 0 };
+    if last.outcome == "accepted" || says_locked(last) {
+        return false;
+    }
+    if last.outcome != "refused" {
+        let previous_lost =
+            timings.len() >= 2 && timings.get(timings.len() - 2).is_some_and(|p| p.outcome != "refused");
+        return last.n > 1 && !previous_lost;
+    }
+    last.n < planned
 }
 
 /// The wrong credential of attempt `n`: the user, and a password no
@@ -151,11 +190,27 @@ mod tests {
             Verdict::NoResistance { .. }
         ));
         // Lockout by silence or by message.
-        let silent = run(&[(100, "refused"), (100, "refused"), (5000, "unreadable: could not connect in time")]);
-        assert_eq!(
-            verdict(&silent),
-            Verdict::LocksOut { at_attempt: 3, how: "unreadable: could not connect in time".into() }
+        let lost = "unreadable: could not connect in time";
+        let silent = run(&[(100, "refused"), (100, "refused"), (5000, lost), (5000, lost)]);
+        assert_eq!(verdict(&silent), Verdict::LocksOut { at_attempt: 3, how: lost.into() });
+        // One lost answer, then refusals again: no lockout, and it does not count.
+        let glitch = run(&[(100, "refused"), (100, "refused"), (5000, lost), (100, "refused"), (100, "refused")]);
+        assert!(
+            matches!(verdict(&glitch), Verdict::NoResistance { attempts: 4, slowest_ms: 100 }),
+            "{:?}",
+            verdict(&glitch)
         );
+        assert!(matches!(verdict(&glitch[..4]), Verdict::Inconclusive { .. }), "three refusals are too few");
+        // The last attempt lost, with none after it: unknown.
+        assert!(matches!(verdict(&silent[..3]), Verdict::Inconclusive { .. }));
+        // The driver: one more attempt after a lost one, none after two.
+        assert!(goes_on(&silent[..3], 3), "a lost last answer gets one more attempt");
+        assert!(!goes_on(&silent, 3));
+        assert!(goes_on(&glitch[..3], 5) && goes_on(&glitch[..4], 5) && !goes_on(&glitch, 5));
+        assert!(!goes_on(&run(&[(100, lost)]), 5), "the first unreadable ends it");
+        assert!(!goes_on(&run(&[(100, "refused"), (100, "accepted")]), 5));
+        assert!(!goes_on(&run(&[(100, "refused"), (100, "refused: too many attempts")]), 5));
+        assert!(goes_on(&[], 1) && !goes_on(&[], 0));
         assert!(matches!(verdict(&run(&[(100, "refused: account locked")])), Verdict::Inconclusive { .. }));
         // Accepting a wrong password.
         assert_eq!(

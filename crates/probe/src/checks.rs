@@ -97,6 +97,12 @@ pub const RULES: &[Rule] = &[
         when: "the SSH server offers a key exchange, host key, cipher or MAC algorithm known to be weak",
     },
     Rule {
+        id: "ssh/no-authentication",
+        severity: Severity::High,
+        criteria: &["S1.1-01"],
+        when: "the SSH server lets a made-up user in with no login at all (userauth `none` accepted)",
+    },
+    Rule {
         id: "ssh/password-login",
         severity: Severity::Info,
         criteria: &["S1.1-04", "S1.1-02"],
@@ -323,9 +329,9 @@ async fn ssh_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
     t.received(algs.banner.as_bytes(), "");
     let weak = crate::ssh::weak(&algs);
     t.sent("SSH userauth none (asks which login methods the server offers)");
-    let methods = match crate::ssh::auth_methods(addr, "starmark-check", s.wait).await {
-        Ok(crate::ssh::Login::Refused { methods }) => methods,
-        Ok(crate::ssh::Login::Accepted) => vec!["none".into()],
+    let (methods, open) = match crate::ssh::auth_methods(addr, "starmark-check", s.wait).await {
+        Ok(crate::ssh::Login::Refused { methods }) => (methods, false),
+        Ok(crate::ssh::Login::Accepted) => (vec!["none".into()], true),
         Err(e) => return Err(format!("login methods: {e}")),
     };
     t.note(format!("login methods offered: {}", methods.join(",")));
@@ -345,7 +351,17 @@ async fn ssh_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
             t,
         ));
     }
-    if methods.iter().any(|m| m == "password" || m == "keyboard-interactive" || m == "none") {
+    if open {
+        out.push(finding(
+            "ssh/no-authentication",
+            Proto::Tcp,
+            port,
+            ["SSH lets anyone in without a login".into(), "SSH がログインなしで誰でも受け入れる".into()],
+            "userauth none for the made-up user starmark-check succeeded".into(),
+            t,
+        ));
+    }
+    if methods.iter().any(|m| m == "password" || m == "keyboard-interactive") {
         out.push(finding(
             "ssh/password-login",
             Proto::Tcp,
@@ -672,12 +688,13 @@ async fn brute_force_check(
     s: &CheckSettings,
     t: &mut Transcript,
 ) -> Outcome {
-    use crate::bruteforce::{Timing, Verdict, outcome, verdict, wrong};
+    use crate::bruteforce::{Timing, Verdict, goes_on, outcome, verdict, wrong};
     let port = addr.port();
     let start = tokio::time::Instant::now();
     let mut timings: Vec<Timing> = Vec::new();
     let mut previous: Option<tokio::time::Instant> = None;
-    for n in 1..=bf.attempts {
+    // One more than planned at most: to tell a lockout from a lost answer.
+    for n in 1..=bf.attempts.saturating_add(1) {
         // Starts at least the pace apart, however long each attempt takes.
         if let Some(p) = previous {
             tokio::time::sleep_until(p + bf.pace).await;
@@ -697,9 +714,8 @@ async fn brute_force_check(
             "wrong login {n} (user {user:?}) at {} ms: {} after {} ms",
             timing.at_ms, timing.outcome, timing.took_ms
         ));
-        let stop = !matches!(a, Attempt::Refused);
         timings.push(timing);
-        if stop {
+        if !goes_on(&timings, bf.attempts) {
             break;
         }
     }

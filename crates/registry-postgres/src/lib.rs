@@ -19,7 +19,7 @@ use starmark_registry::label_id::LabelId;
 use starmark_registry::model::{ApplicationState, LabelState, LabelStatus};
 use starmark_registry::store::{
     Commit, Hash, Idempotency, LabelQuery, LabelStats, LogKey, Page, Store, StoreError, Versioned, check_commit,
-    check_log_index, decode_event, decode_state, encode_event, encode_state, like_pattern, log_index_param,
+    check_log_index, decode_event, decode_state, encode_event, encode_state, log_index_param, query_pattern,
     search_text,
 };
 use starmark_registry::transparency::LogEntry;
@@ -323,7 +323,7 @@ impl Store for PgStore {
              AND ($5::text IS NULL OR ($5 = 'revoked' AND revoked) \
                   OR ($5 = 'valid' AND NOT revoked AND expires_on >= $6) \
                   OR ($5 = 'expired' AND NOT revoked AND expires_on < $6))";
-        let pattern = q.q.as_deref().filter(|s| !s.trim().is_empty()).map(like_pattern);
+        let pattern = query_pattern(q);
         let level = q.level.map(level_id);
         let status = q.status.map(LabelStatus::id);
         let today = q.today.to_string();

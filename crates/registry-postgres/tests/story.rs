@@ -58,6 +58,7 @@ story!(
     idempotency,
     third_party_certification,
     criteria_revision,
+    procurement_finds_exact_models,
     transparency_log
 );
 

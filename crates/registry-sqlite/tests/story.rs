@@ -33,6 +33,7 @@ story!(
     idempotency,
     third_party_certification,
     criteria_revision,
+    procurement_finds_exact_models,
     transparency_log
 );
 

@@ -14,6 +14,9 @@ use crate::{ErrorKind, RegistryError};
 /// Most lines one check takes.
 pub const MAX_LINES: usize = 5_000;
 
+/// Most mistyped label IDs in one check that get "did you mean" suggestions.
+pub const MAX_SUGGESTED_LINES: usize = 20;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LineResult {
     /// 1-based line number in the input.
@@ -50,60 +53,99 @@ impl Registry {
             ));
         }
         let today = self.today();
-        let mut out = Vec::with_capacity(items.len());
+        let mut out: Vec<LineResult> = Vec::with_capacity(items.len());
+        // A list names the same item many times (one line per order):
+        // each is looked up once.
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut suggestions_left = MAX_SUGGESTED_LINES;
         for (line, input) in items {
             let input = input.trim().to_string();
-            let candidates: Vec<LabelState> = match input.parse::<LabelId>() {
-                Ok(id) => match self.label(id).await {
-                    Ok(l) => vec![l],
-                    Err(e) if e.kind == ErrorKind::NotFound => Vec::new(),
-                    Err(e) => return Err(e),
-                },
-                Err(LabelIdError::Check(_)) => {
-                    let mut meant = Vec::new();
+            if let Some(r) = seen.get(&input).and_then(|&i| out.get(i)) {
+                let r = LineResult { line: *line, ..r.clone() };
+                out.push(r);
+                continue;
+            }
+            let r = self.check_line(*line, input.clone(), minimum, today, &mut suggestions_left).await?;
+            seen.insert(input, out.len());
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    async fn check_line(
+        &self,
+        line: usize,
+        input: String,
+        minimum: Level,
+        today: jiff::civil::Date,
+        suggestions_left: &mut usize,
+    ) -> Result<LineResult, RegistryError> {
+        let candidates: Vec<LabelState> = match input.parse::<LabelId>() {
+            Ok(id) => match self.label(id).await {
+                Ok(l) => vec![l],
+                Err(e) if e.kind == ErrorKind::NotFound => Vec::new(),
+                Err(e) => return Err(e),
+            },
+            Err(LabelIdError::Check(_)) => {
+                // Each suggestion costs a lookup per near miss (about 140):
+                // only so many lines of one list get them.
+                let mut meant = Vec::new();
+                if *suggestions_left > 0 {
+                    *suggestions_left -= 1;
                     for id in LabelId::near_misses(&input) {
                         if self.label(id).await.is_ok() {
                             meant.push(id.to_string());
                         }
                     }
-                    out.push(LineResult {
-                        line: *line,
-                        input: input.clone(),
-                        ok: false,
-                        label: None,
-                        level: None,
-                        status: None,
-                        reason: "mistyped-label-id",
-                        detail: if meant.is_empty() {
-                            "the label ID's check character does not match: the ID is mistyped".into()
-                        } else {
-                            format!("the label ID is mistyped; did you mean {}?", meant.join(" or "))
-                        },
-                    });
-                    continue;
                 }
-                Err(_) => {
+                return Ok(LineResult {
+                    line,
+                    input,
+                    ok: false,
+                    label: None,
+                    level: None,
+                    status: None,
+                    reason: "mistyped-label-id",
+                    detail: if meant.is_empty() {
+                        "the label ID's check character does not match: the ID is mistyped".into()
+                    } else {
+                        format!("the label ID is mistyped; did you mean {}?", meant.join(" or "))
+                    },
+                });
+            }
+            Err(_) => {
+                // Labels with the model number exactly (a whole line of
+                // their search text), every page of them: a label that is
+                // not among the first page is no less there.
+                let mut found = Vec::new();
+                loop {
                     let page = self
                         .labels(LabelQuery {
-                            q: Some(input.clone()),
+                            q: None,
+                            model: Some(input.clone()),
                             level: None,
                             status: None,
                             category: None,
                             vendor: None,
                             today,
-                            offset: 0,
+                            offset: u32::try_from(found.len()).unwrap_or(u32::MAX),
                             limit: 200,
                         })
                         .await?;
-                    page.items
-                        .into_iter()
-                        .filter(|l| l.public.model_numbers.iter().any(|m| m.eq_ignore_ascii_case(&input)))
-                        .collect()
+                    let got = page.items.len();
+                    found.extend(page.items);
+                    if got == 0 || found.len() as u64 >= page.total {
+                        break;
+                    }
                 }
-            };
-            out.push(judge(*line, input, candidates, minimum, today));
-        }
-        Ok(out)
+                let wanted = input.to_lowercase();
+                found
+                    .into_iter()
+                    .filter(|l| l.public.model_numbers.iter().any(|m| m.to_lowercase() == wanted))
+                    .collect()
+            }
+        };
+        Ok(judge(line, input, candidates, minimum, today))
     }
 }
 

@@ -620,6 +620,7 @@ impl Registry {
         // Control characters can never match stored text (the format check
         // refuses them) and some databases reject them outright.
         q.q = q.q.map(|s| s.chars().filter(|c| !c.is_control()).take(200).collect());
+        q.model = q.model.map(|s| s.chars().filter(|c| !c.is_control()).take(200).collect());
         q.today = self.today();
         Ok(self.store.labels(&q).await?)
     }

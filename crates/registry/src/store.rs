@@ -85,6 +85,10 @@ pub struct LogKey {
 pub struct LabelQuery {
     /// Matched against product names, model numbers, applicant and label ID.
     pub q: Option<String>,
+    /// Instead of `q`: labels with a line of their search text (a model
+    /// number, a product or applicant name) equal to this, ignoring case —
+    /// callers check which field it was.
+    pub model: Option<String>,
     pub level: Option<Level>,
     pub status: Option<LabelStatus>,
     pub category: Option<String>,
@@ -203,15 +207,29 @@ pub fn search_text(l: &LabelState) -> String {
 
 /// A `LIKE` pattern matching `q` anywhere, with `\` as the escape character.
 pub fn like_pattern(q: &str) -> String {
-    let mut s = String::from("%");
+    format!("%{}%", escape_like(q))
+}
+
+fn escape_like(q: &str) -> String {
+    let mut s = String::new();
     for c in q.trim().to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {
             s.push('\\');
         }
         s.push(c);
     }
-    s.push('%');
     s
+}
+
+/// The `LIKE` pattern (escape `\`) of a query's text filter, if any: a
+/// whole line of the search text for `model` (the text is lines, see
+/// [`search_text`]; a model number is never its first or last line), else
+/// `q` anywhere.
+pub fn query_pattern(q: &LabelQuery) -> Option<String> {
+    if let Some(m) = q.model.as_deref().filter(|m| !m.trim().is_empty()) {
+        return Some(format!("%\n{}\n%", escape_like(m)));
+    }
+    q.q.as_deref().filter(|s| !s.trim().is_empty()).map(like_pattern)
 }
 
 /// The stored form of an event: its JSON, which is also what is served.

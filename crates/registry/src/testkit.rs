@@ -78,6 +78,66 @@ impl World {
     }
 }
 
+/// The procurement check finds a model number exactly, however many
+/// labels' texts contain it (more than a page of them), ignoring case.
+pub async fn procurement_finds_exact_models(store: Arc<dyn Store>) {
+    let w = World::new(store).await;
+    let r = &w.registry;
+    let with_models = |models: &str| {
+        EXAMPLE_CHECKLIST.replacen(
+            "model_numbers = [\"HC-200\", \"HC-200W\"]",
+            &format!("model_numbers = [{models}]"),
+            1,
+        )
+    };
+    // 205 labels whose model numbers contain "PX-1" without being it.
+    for i in 0..205 {
+        let id = w.cleared_application(&with_models(&format!("\"PX-1{i}\""))).await;
+        r.grant(&w.reviewer, &id).await.unwrap();
+    }
+    // A product named "PX-1" whose models differ: a name is not a model.
+    let named = with_models("\"QQ-1\"").replacen("en = \"Home Camera HC-200\"", "en = \"PX-1\"", 1);
+    let id = w.cleared_application(&named).await;
+    r.grant(&w.reviewer, &id).await.unwrap();
+    // The one label with the model, granted last.
+    let id = w.cleared_application(&with_models("\"PX-1\", \"px-1a\"")).await;
+    let meant = r.grant(&w.reviewer, &id).await.unwrap();
+    let lines =
+        [(1, "PX-1".to_string()), (2, "px-1".into()), (3, "PX-1A".into()), (4, "PX-17".into()), (5, "PX".into())];
+    let got = r.procurement_check(&lines, Level::Star1).await.unwrap();
+    let reasons: Vec<(&str, Option<&str>)> = got.iter().map(|l| (l.reason, l.label.as_deref())).collect();
+    let meant = meant.id.to_string();
+    assert_eq!(&reasons[..3], [("ok", Some(meant.as_str())); 3], "{got:#?}");
+    assert_eq!(reasons[3].0, "ok", "{got:#?}");
+    assert_ne!(reasons[3].1, Some(meant.as_str()));
+    assert_eq!(reasons[4], ("no-label", None), "a part of a model number is not one");
+    // Repeated lines are answered alike, each with its own line number;
+    // "did you mean" suggestions stop after MAX_SUGGESTED_LINES mistyped IDs.
+    let mut typo = meant.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'A' { 'B' } else { 'A' });
+    let mut lines: Vec<(usize, String)> = (1..=3).map(|n| (n, "PX-1".to_string())).collect();
+    lines.extend((4..30).map(|n| (n, typo.clone())));
+    let got = r.procurement_check(&lines, Level::Star1).await.unwrap();
+    assert!(got[..3].iter().enumerate().all(|(i, l)| l.line == i + 1 && l.reason == "ok"), "{got:#?}");
+    let suggested = got[3..].iter().filter(|l| l.detail.contains(&meant)).count();
+    assert_eq!(suggested, 26, "a repeated mistyped ID keeps its suggestion: {got:#?}");
+    let typos: Vec<(usize, String)> = (0..30u32)
+        .map(|n| {
+            let id = crate::label_id::LabelId::new(Level::Star1, 2026, 1 + n).to_string();
+            let mut t = id.clone();
+            let last = t.pop().unwrap();
+            t.push(if last == 'A' { 'B' } else { 'A' });
+            (n as usize + 1, t)
+        })
+        .collect();
+    let got = r.procurement_check(&typos, Level::Star1).await.unwrap();
+    assert!(got.iter().all(|l| l.reason == "mistyped-label-id"), "{got:#?}");
+    let suggested: Vec<bool> = got.iter().map(|l| l.detail.contains("did you mean")).collect();
+    let cap = crate::procurement::MAX_SUGGESTED_LINES;
+    assert!(suggested[..cap].iter().all(|s| *s) && !suggested[cap..].iter().any(|s| *s), "{got:#?}");
+}
+
 /// Organizations, tokens, sequences, versions and the log's order.
 pub async fn store_basics(store: Arc<dyn Store>) {
     store.health().await.unwrap();
@@ -227,6 +287,7 @@ pub async fn lifecycle(store: Arc<dyn Store>) {
 fn query(q: Option<&str>) -> LabelQuery {
     LabelQuery {
         q: q.map(String::from),
+        model: None,
         level: None,
         status: None,
         category: None,

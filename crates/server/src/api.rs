@@ -317,6 +317,7 @@ async fn list_labels(
         .transpose()?;
     let q = LabelQuery {
         q: params.get("q").cloned(),
+        model: None,
         level,
         status,
         category,

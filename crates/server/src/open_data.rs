@@ -79,6 +79,7 @@ fn labels_stream(s: AppState, format: Format) -> Body {
             let today = s.registry.today();
             let q = LabelQuery {
                 q: None,
+                model: None,
                 level: None,
                 status: None,
                 category: None,

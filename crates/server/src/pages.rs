@@ -869,6 +869,7 @@ pub(crate) async fn home(
     if searched {
         let query = starmark_registry::store::LabelQuery {
             q: Some(q.clone()).filter(|q| !q.trim().is_empty()),
+            model: None,
             level,
             status,
             category: category.clone(),
@@ -935,6 +936,7 @@ pub(crate) async fn home(
         && s.registry
             .labels(starmark_registry::store::LabelQuery {
                 q: None,
+                model: None,
                 level: None,
                 status: None,
                 category: None,

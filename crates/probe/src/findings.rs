@@ -178,6 +178,17 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
     for p in &report.tcp.open {
         let (name, detail) = p.service.as_ref().map_or(("unknown", String::new()), |s| (s.name, s.detail.clone()));
         exposed.push((Proto::Tcp, p.port, name.to_string(), detail));
+        if let Some(s) = p.service.as_ref().filter(|s| s.unreached) {
+            out.push(Finding {
+                id: format!("inconclusive/identify/tcp/{}", p.port),
+                severity: Severity::High,
+                criteria: vec!["S1.1-13"],
+                title: format!("{}/tcp: open, but no connection could be made to identify it", p.port),
+                title_ja: format!("{}/tcp: 開いているが、識別のための接続ができなかった", p.port),
+                evidence: format!("{}; what runs there is unknown, so nothing about it may be called safe", s.evidence),
+                transcript: Vec::new(),
+            });
+        }
     }
     if let Some(u) = &report.udp {
         for p in &u.ports {

@@ -245,10 +245,13 @@ impl Report {
         self
     }
 
-    /// Adds what answers on each open TCP port.
+    /// Adds what answers on each open TCP port; the report is complete only
+    /// if every port could be reached to be identified.
     pub fn with_services(mut self, services: Vec<(u16, crate::service::Service)>) -> Report {
         for (port, svc) in services {
             if let Some(p) = self.tcp.open.iter_mut().find(|p| p.port == port) {
+                // A port that could not be reached again is not known.
+                self.complete = self.complete && !svc.unreached;
                 p.service = Some(svc);
             }
         }

@@ -30,6 +30,11 @@ pub struct Service {
     pub detail: String,
     /// How it was recognised.
     pub evidence: String,
+    /// No connection to the port could be made while identifying it (it
+    /// answered the scan moments before): nothing is known of it, so the
+    /// report is incomplete.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreached: bool,
 }
 
 /// Timing of identification.
@@ -101,7 +106,12 @@ async fn read_some(s: &mut TcpStream, wait: Duration) -> io::Result<Vec<u8>> {
 fn banner(b: &[u8]) -> Option<Service> {
     if b.starts_with(b"SSH-") {
         let line = printable(b.split(|&c| c == b'\n').next().unwrap_or_default(), 200);
-        return Some(Service { name: "ssh", detail: line, evidence: "SSH identification string".into() });
+        return Some(Service {
+            unreached: false,
+            name: "ssh",
+            detail: line,
+            evidence: "SSH identification string".into(),
+        });
     }
     // Telnet: option negotiation, IAC (255) DO/DONT/WILL/WONT option,
     // repeated; what follows, if anything, is text or more negotiation.
@@ -115,6 +125,7 @@ fn banner(b: &[u8]) -> Option<Service> {
     if negotiations > 0 && texty * 10 >= rest.len() * 9 {
         let text: Vec<u8> = b.iter().copied().filter(|c| c.is_ascii_graphic() || *c == b' ').collect();
         return Some(Service {
+            unreached: false,
             name: "telnet",
             detail: printable(&text, 200),
             evidence: "telnet option negotiation (IAC) unprompted".into(),
@@ -125,7 +136,7 @@ fn banner(b: &[u8]) -> Option<Service> {
         let lower = rest.to_ascii_lowercase();
         let name =
             if lower.contains("smtp") || lower.contains("esmtp") || lower.contains("mail") { "smtp" } else { "ftp" };
-        return Some(Service { name, detail: text.clone(), evidence: "220 greeting".into() });
+        return Some(Service { unreached: false, name, detail: text.clone(), evidence: "220 greeting".into() });
     }
     None
 }
@@ -190,6 +201,7 @@ impl Ask {
                     .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("server")))
                     .map(|(_, v)| printable(v.as_bytes(), 120));
                 Some(Service {
+                    unreached: false,
                     name: "http",
                     detail: match server {
                         Some(s) => format!("{status}; Server: {s}"),
@@ -200,11 +212,13 @@ impl Ask {
             }
             Ask::Tls => match r {
                 [0x16, 0x03, minor, ..] if *minor <= 0x04 => Some(Service {
+                    unreached: false,
                     name: "tls",
                     detail: "TLS handshake answered".into(),
                     evidence: "answered a TLS ClientHello with a handshake record".into(),
                 }),
                 [0x15, 0x03, minor, _, _, level, desc, ..] if *minor <= 0x04 => Some(Service {
+                    unreached: false,
                     name: "tls",
                     detail: format!("TLS alert (level {level}, description {desc})"),
                     evidence: "answered a TLS ClientHello with an alert".into(),
@@ -213,6 +227,7 @@ impl Ask {
             },
             Ask::Mqtt => match r {
                 [0x20, 0x02, _, code, ..] => Some(Service {
+                    unreached: false,
                     name: "mqtt",
                     detail: match code {
                         0 => "MQTT broker accepted a connection without credentials".into(),
@@ -224,6 +239,7 @@ impl Ask {
                 _ => None,
             },
             Ask::Rtsp if r.starts_with(b"RTSP/") => Some(Service {
+                unreached: false,
                 name: "rtsp",
                 detail: printable(r.split(|&c| c == b'\n').next().unwrap_or_default(), 100),
                 evidence: "answered an RTSP OPTIONS".into(),
@@ -273,28 +289,29 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
         }
     }
     // 1. Does it speak first?
-    match TcpStream::connect(target).await {
-        Ok(mut c) => match read_some(&mut c, s.banner_wait).await {
-            Ok(b) if !b.is_empty() => {
-                if let Some(svc) = banner(&b) {
-                    return svc;
+    let mut reached = false;
+    let mut unreached_why = String::new();
+    match tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await {
+        Ok(Ok(mut c)) => {
+            reached = true;
+            match read_some(&mut c, s.banner_wait).await {
+                Ok(b) if !b.is_empty() => {
+                    if let Some(svc) = banner(&b) {
+                        return svc;
+                    }
+                    heard = b;
                 }
-                heard = b;
+                Ok(_) => {}
+                Err(e) => heard = format!("(connection error: {e})").into_bytes(),
             }
-            Ok(_) => {}
-            Err(e) => heard = format!("(connection error: {e})").into_bytes(),
-        },
-        Err(e) => {
-            return Service {
-                name: "unknown",
-                detail: String::new(),
-                evidence: format!("could not connect again: {e}"),
-            };
         }
+        Ok(Err(e)) => unreached_why = format!("could not connect again: {e}"),
+        Err(_) => unreached_why = "could not connect again in time".into(),
     }
     // 2. Ask, in the port's likely order, each on a fresh connection.
     for ask in asks_for(port) {
         let Ok(Ok(mut c)) = tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await else { continue };
+        reached = true;
         if c.write_all(&ask.request(&host)).await.is_err() {
             continue;
         }
@@ -307,7 +324,11 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
             }
         }
     }
+    if !reached && heard.is_empty() {
+        return Service { unreached: true, name: "unknown", detail: String::new(), evidence: unreached_why };
+    }
     Service {
+        unreached: false,
         name: "unknown",
         detail: printable(&heard, 120),
         evidence: if heard.is_empty() {

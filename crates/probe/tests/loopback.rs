@@ -196,3 +196,29 @@ async fn service_identification_survives_hostile_fakes() {
     // Bounded: six services in well under their sum of worst cases.
     assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
 }
+
+/// A port that answered the scan but cannot be reached again when it is
+/// identified: nothing is known of it, and the report says so — it is not
+/// an "unknown service" of a complete scan.
+#[tokio::test]
+async fn a_port_gone_before_identification_leaves_the_report_incomplete() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let settings = Settings { max_timeout: Duration::from_millis(600), ..Settings::default() };
+    let o = scan(LOCALHOST, &[port], &settings, &|_| {}).await;
+    assert!(matches!(o.ports.as_slice(), [(p, PortState::Open { .. })] if *p == port), "{:?}", o.ports);
+    drop(l);
+    let svc = starmark_probe::service::identify(LOCALHOST, port, &starmark_probe::service::IdentifySettings::default())
+        .await;
+    assert!(svc.unreached && svc.name == "unknown", "{svc:?}");
+    let report = starmark_probe::report::Report::new("127.0.0.1", LOCALHOST, String::new(), settings, &[port], &o)
+        .with_services(vec![(port, svc)])
+        .with_findings(None);
+    assert!(!report.complete, "a port nobody could identify leaves the scan incomplete");
+    let ids: Vec<&str> = report.findings.iter().map(|f| f.id.as_str()).collect();
+    assert!(ids.contains(&format!("inconclusive/identify/tcp/{port}").as_str()), "{ids:?}");
+    assert!(ids.contains(&"incomplete/scan"), "{ids:?}");
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["tcp"]["open"][0]["service"]["unreached"], true, "{json}");
+}

@@ -209,8 +209,8 @@ async fn a_port_gone_before_identification_leaves_the_report_incomplete() {
     let o = scan(LOCALHOST, &[port], &settings, &|_| {}).await;
     assert!(matches!(o.ports.as_slice(), [(p, PortState::Open { .. })] if *p == port), "{:?}", o.ports);
     drop(l);
-    let svc = starmark_probe::service::identify(LOCALHOST, port, &starmark_probe::service::IdentifySettings::default())
-        .await;
+    let svc =
+        starmark_probe::service::identify(LOCALHOST, port, &starmark_probe::service::IdentifySettings::default()).await;
     assert!(svc.unreached && svc.name == "unknown", "{svc:?}");
     let report = starmark_probe::report::Report::new("127.0.0.1", LOCALHOST, String::new(), settings, &[port], &o)
         .with_services(vec![(port, svc)])

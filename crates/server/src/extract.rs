@@ -201,7 +201,12 @@ where
             r
         }
         Ok(Idempotency::New) => {
+            // If this answer is never made (the client went away and the
+            // server dropped the request mid-way), the key must not stay
+            // "in progress" for ever: every retry would get 409.
+            let mut reserved = Reserved::new(store.clone(), &scope, &key);
             let result = f().await;
+            reserved.disarm();
             let (status, text) = match &result {
                 Ok((s, v)) => (*s, serde_json::to_string(v).unwrap_or_default()),
                 Err(e) => (e.status, serde_json::to_string(&e.document()).unwrap_or_default()),
@@ -220,5 +225,80 @@ where
                 Err(e) => e.into_response(),
             }
         }
+    }
+}
+
+/// An idempotency key reserved for a request that is running; dropped
+/// before [`Reserved::disarm`] (the request was cancelled), it gives the key
+/// back so that a retry runs the request again. (A request cancelled after
+/// its write committed but before its answer was recorded then runs again
+/// on a retry: the state machine refuses most repeats; a repeated
+/// application submit is the remaining case.)
+struct Reserved {
+    store: Option<std::sync::Arc<dyn starmark_registry::store::Store>>,
+    scope: String,
+    key: String,
+}
+
+impl Reserved {
+    fn new(store: std::sync::Arc<dyn starmark_registry::store::Store>, scope: &str, key: &str) -> Reserved {
+        Reserved { store: Some(store), scope: scope.to_string(), key: key.to_string() }
+    }
+
+    fn disarm(&mut self) {
+        self.store = None;
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        let Some(store) = self.store.take() else { return };
+        let (scope, key) = (std::mem::take(&mut self.scope), std::mem::take(&mut self.key));
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if let Err(e) = store.idempotency_abort(&scope, &key).await {
+                        tracing::error!(error = %e, "cannot release the idempotency key of a cancelled request");
+                    }
+                });
+            }
+            Err(_) => tracing::error!("a cancelled request's idempotency key stays reserved: no runtime"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_cancelled_request_gives_its_key_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: std::sync::Arc<dyn starmark_registry::store::Store> =
+            std::sync::Arc::new(starmark_registry_sqlite::SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
+        assert_eq!(store.idempotency_begin("s", "k", "h").await.unwrap(), Idempotency::New);
+        // The request's future is dropped while it runs.
+        let running = async {
+            let _reserved = Reserved::new(store.clone(), "s", "k");
+            std::future::pending::<()>().await;
+        };
+        assert!(tokio::time::timeout(std::time::Duration::from_millis(10), running).await.is_err());
+        // The release runs in the background; a retry then runs anew.
+        let mut again = Idempotency::InProgress;
+        for _ in 0..100 {
+            again = store.idempotency_begin("s", "k", "h").await.unwrap();
+            if again != Idempotency::InProgress {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(again, Idempotency::New);
+        // A request that ran to its end keeps its key.
+        let mut done = Reserved::new(store.clone(), "s", "k");
+        done.disarm();
+        drop(done);
+        store.idempotency_finish("s", "k", 201, "{}").await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(matches!(store.idempotency_begin("s", "k", "h").await.unwrap(), Idempotency::Done { status: 201, .. }));
     }
 }

@@ -61,9 +61,13 @@ fn csv_row(l: &starmark_api::Label) -> String {
 
 /// Streams the labels: the opening, one chunk per page of labels, the closing.
 fn labels_stream(s: AppState, format: Format) -> Body {
-    // (next offset, whether the opening was sent, whether anything was written, done)
-    let state = (0u32, false, false, false);
-    let st = stream::unfold(state, move |(offset, opened, wrote, done)| {
+    // (next offset, whether the opening was sent, whether anything was
+    // written, done, the last label written). Labels are never deleted and
+    // come in label-ID order, so a label granted during the download can
+    // only push rows to later pages: the first rows of a page may repeat
+    // the last ones written, never skip one. Those are left out.
+    let state = (0u32, false, false, false, None::<starmark_registry::label_id::LabelId>);
+    let st = stream::unfold(state, move |(offset, opened, wrote, done, written)| {
         let s = s.clone();
         async move {
             if done {
@@ -74,7 +78,7 @@ fn labels_stream(s: AppState, format: Format) -> Body {
                     Format::Json => "{\"labels\":[".to_string(),
                     Format::Csv => CSV_HEADER.to_string(),
                 };
-                return Some((Ok::<_, std::io::Error>(head), (offset, true, wrote, false)));
+                return Some((Ok::<_, std::io::Error>(head), (offset, true, wrote, false, written)));
             }
             let today = s.registry.today();
             let q = LabelQuery {
@@ -92,7 +96,9 @@ fn labels_stream(s: AppState, format: Format) -> Body {
                 Ok(p) => p,
                 // The status line is already sent: end the body early; a
                 // truncated document does not parse, so no client mistakes it for complete.
-                Err(e) => return Some((Err(std::io::Error::other(e.to_string())), (offset, true, wrote, true))),
+                Err(e) => {
+                    return Some((Err(std::io::Error::other(e.to_string())), (offset, true, wrote, true, written)));
+                }
             };
             // The registry may return fewer than asked (it caps page sizes):
             // the total, not the page size, says when the end is reached.
@@ -100,7 +106,12 @@ fn labels_stream(s: AppState, format: Format) -> Body {
             let last = got == 0 || u64::from(offset) + u64::from(got) >= page.total;
             let mut chunk = String::new();
             let mut wrote_now = wrote;
+            let mut written = written;
             for l in &page.items {
+                if written.is_some_and(|w| l.id <= w) {
+                    continue;
+                }
+                written = Some(l.id);
                 let v = views::label(l, today, s.registry.catalogs());
                 match format {
                     Format::Json => {
@@ -116,7 +127,7 @@ fn labels_stream(s: AppState, format: Format) -> Body {
             if last && format == Format::Json {
                 chunk.push_str(&format!("],\"as_of\":\"{today}\"}}"));
             }
-            Some((Ok(chunk), (offset.saturating_add(got), true, wrote_now, last)))
+            Some((Ok(chunk), (offset.saturating_add(got), true, wrote_now, last, written)))
         }
     });
     Body::from_stream(st)

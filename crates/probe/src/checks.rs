@@ -65,13 +65,16 @@ impl Check {
         Check::ALL.into_iter().find(|c| c.name() == s)
     }
 
-    /// Criteria an unfinished run of this check leaves open.
+    /// Criteria an unfinished run of this check leaves open: those of its
+    /// own findings, and those of the checks it would have led to (a web
+    /// check behind TLS, the credentials check behind a login it finds).
     fn criteria(self) -> &'static [&'static str] {
         match self {
-            Check::Ssh | Check::Tls => &["S1.1-12"],
+            Check::Ssh => &["S1.1-12", "S1.1-01", "S1.1-02", "S1.1-04"],
+            Check::Tls | Check::Http => &["S1.1-12", "S1.1-01", "S1.1-02"],
             Check::Credentials => &["S1.1-02", "S1.1-01"],
-            Check::Mqtt | Check::Upnp | Check::Snmp | Check::Coap => &["S1.1-01"],
-            Check::Http => &["S1.1-12", "S1.1-01"],
+            Check::Mqtt => &["S1.1-01", "S1.1-02"],
+            Check::Upnp | Check::Snmp | Check::Coap => &["S1.1-01"],
             Check::BruteForce => &["S1.1-04"],
         }
     }
@@ -1077,7 +1080,11 @@ impl Job {
 }
 
 /// Runs one job, and any job it leads to (an HTTP 401 leads to a login).
-async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> {
+/// Runs one job: its result (none for a job planned only to find what
+/// follows), and the jobs that follow from what it found. Follow-ups run as
+/// jobs of their own, so a budget running out in one never takes away the
+/// findings of the job before it.
+async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> (Option<CheckResult>, Vec<Job>) {
     let started = Instant::now();
     let (proto, port) = job.place();
     let target = SocketAddr::new(addr, port);
@@ -1106,11 +1113,7 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
             }
             if !s.enabled.contains(&Check::Tls) {
                 // Planned only to find the web interface.
-                let mut out = Vec::new();
-                for next in follow {
-                    out.extend(Box::pin(run_job(addr, next, s)).await);
-                }
-                return out;
+                return (None, follow);
             }
             tls_check(target, s, &mut t, &mut partial).await
         }
@@ -1163,7 +1166,7 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
     };
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let check = job.check();
-    let mut out = vec![match outcome {
+    let result = match outcome {
         Ok((data, findings)) => {
             CheckResult { check, proto, port, status: "completed".into(), reason: None, data, elapsed_ms, findings }
         }
@@ -1172,11 +1175,8 @@ async fn run_job(addr: IpAddr, job: Job, s: &CheckSettings) -> Vec<CheckResult> 
             r.findings.append(&mut partial);
             r
         }
-    }];
-    for next in follow {
-        out.extend(Box::pin(run_job(addr, next, s)).await);
-    }
-    out
+    };
+    (Some(result), follow)
 }
 
 fn inconclusive(check: Check, proto: Proto, port: u16, reason: String, elapsed_ms: u64, t: &Transcript) -> CheckResult {
@@ -1253,16 +1253,15 @@ pub async fn run(addr: IpAddr, report: &Report, s: &CheckSettings) -> Vec<CheckR
 
 /// Runs the checks the given services call for (see [`services`]).
 pub async fn run_on(addr: IpAddr, services: &[(Proto, u16, &str)], s: &CheckSettings) -> Vec<CheckResult> {
-    let jobs = plan(services, s);
     let deadline = tokio::time::Instant::now() + s.budget;
     let mut set = tokio::task::JoinSet::new();
-    let mut pending = jobs.into_iter();
+    let mut pending: std::collections::VecDeque<Job> = plan(services, s).into();
     let mut out = Vec::new();
     let settings = std::sync::Arc::new(s.clone());
     let mut places = std::collections::HashMap::new();
     loop {
         while set.len() < 4 {
-            let Some(job) = pending.next() else { break };
+            let Some(job) = pending.pop_front() else { break };
             let s = settings.clone();
             let place = (job.check(), job.place());
             let handle = set.spawn(async move {
@@ -1270,20 +1269,29 @@ pub async fn run_on(addr: IpAddr, services: &[(Proto, u16, &str)], s: &CheckSett
                 let check = job.check();
                 match tokio::time::timeout_at(deadline, run_job(addr, job, &s)).await {
                     Ok(r) => r,
-                    Err(_) => vec![inconclusive(
-                        check,
-                        proto,
-                        port,
-                        "the checks' time budget ran out".into(),
-                        0,
-                        &Transcript::default(),
-                    )],
+                    Err(_) => (
+                        Some(inconclusive(
+                            check,
+                            proto,
+                            port,
+                            "the checks' time budget ran out".into(),
+                            0,
+                            &Transcript::default(),
+                        )),
+                        Vec::new(),
+                    ),
                 }
             });
             places.insert(handle.id(), place);
         }
         match set.join_next_with_id().await {
-            Some(Ok((_, r))) => out.extend(r),
+            Some(Ok((_, (r, follow)))) => {
+                out.extend(r);
+                // What follows from a finished check runs next.
+                for next in follow.into_iter().rev() {
+                    pending.push_front(next);
+                }
+            }
             Some(Err(e)) => {
                 let (check, (proto, port)) = places.get(&e.id()).copied().unwrap_or((Check::Http, (Proto::Tcp, 0)));
                 let reason = format!("the check failed inside the checker: {e}");

@@ -1,7 +1,9 @@
 //! An SSH server that lets anyone in with no login at all (userauth `none`
 //! accepted, as some devices' debug shells do) is a high finding, never
-//! "takes password logins". No Debian daemon can be set up this way, so
-//! the server is russh's, on loopback, with a fixed test host key.
+//! "takes password logins"; and a password login that never answers runs
+//! out the budget of the credentials check only, not the SSH check's
+//! findings. No Debian daemon can be set up this way, so the server is
+//! russh's, on loopback, with a fixed test host key.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -20,10 +22,12 @@ AAAEDdZMUxhissKqiH+wQmW/dLuJ/+dUabCky1iyFEXJRZbSWqyX6i4xeBI07Z12Mm00Er
 -----END OPENSSH PRIVATE KEY-----
 ";
 
-/// Lets everyone in with `none`, or offers only passwords (and refuses them).
+/// Lets everyone in with `none`, or offers only passwords (and refuses
+/// them, or never answers them).
 #[derive(Clone)]
 struct Fake {
     open: bool,
+    hang: bool,
 }
 
 impl russh::server::Handler for Fake {
@@ -39,9 +43,16 @@ impl russh::server::Handler for Fake {
             }
         })
     }
+
+    async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<russh::server::Auth, Self::Error> {
+        if self.hang {
+            std::future::pending::<()>().await;
+        }
+        Ok(russh::server::Auth::Reject { proceed_with_methods: None, partial_success: false })
+    }
 }
 
-async fn serve(open: bool) -> u16 {
+async fn serve(open: bool, hang: bool) -> u16 {
     let key = russh::keys::PrivateKey::from_openssh(HOST_KEY).unwrap();
     let config = Arc::new(russh::server::Config {
         keys: vec![key],
@@ -54,7 +65,7 @@ async fn serve(open: bool) -> u16 {
         while let Ok((sock, _)) = l.accept().await {
             let config = config.clone();
             tokio::spawn(async move {
-                if let Ok(session) = russh::server::run_stream(config, sock, Fake { open }).await {
+                if let Ok(session) = russh::server::run_stream(config, sock, Fake { open, hang }).await {
                     let _ = session.await;
                 }
             });
@@ -74,7 +85,7 @@ async fn ssh_findings(port: u16) -> Vec<String> {
 
 #[tokio::test]
 async fn ssh_without_any_login_is_a_high_finding() {
-    let open = serve(true).await;
+    let open = serve(true, false).await;
     let ids = ssh_findings(open).await;
     let id = format!("ssh/no-authentication/tcp/{open}");
     assert!(ids.contains(&id), "{ids:?}");
@@ -82,8 +93,30 @@ async fn ssh_without_any_login_is_a_high_finding() {
     let rule = starmark_probe::checks::rule("ssh/no-authentication").unwrap();
     assert_eq!(rule.severity, starmark_probe::findings::Severity::High);
     // The same server asking for passwords is the other finding.
-    let closed = serve(false).await;
+    let closed = serve(false, false).await;
     let ids = ssh_findings(closed).await;
     assert!(ids.contains(&format!("ssh/password-login/tcp/{closed}")), "{ids:?}");
     assert!(!ids.iter().any(|i| i.starts_with("ssh/no-authentication")), "{ids:?}");
+}
+
+#[tokio::test]
+async fn a_hanging_login_leaves_the_ssh_findings_standing() {
+    let port = serve(false, true).await;
+    let login = starmark_probe::creds::Credential {
+        user: "admin".into(),
+        password: "admin".into(),
+        reference: "universal/1".into(),
+    };
+    let mut s = CheckSettings::new(vec![login]);
+    s.enabled = vec![starmark_probe::checks::Check::Ssh, starmark_probe::checks::Check::Credentials];
+    s.wait = std::time::Duration::from_secs(30);
+    s.budget = std::time::Duration::from_secs(3);
+    let results = run_on(IpAddr::V4(Ipv4Addr::LOCALHOST), &[(Proto::Tcp, port, "ssh")], &s).await;
+    let status: Vec<(&str, &str)> = results.iter().map(|r| (r.check.name(), r.status.as_str())).collect();
+    assert_eq!(status, [("ssh", "completed"), ("credentials", "inconclusive")], "{results:#?}");
+    let ids: Vec<&str> = results.iter().flat_map(|r| r.findings.iter().map(|f| f.id.as_str())).collect();
+    assert!(ids.contains(&format!("ssh/password-login/tcp/{port}").as_str()), "{ids:?}");
+    let unfinished =
+        results.iter().flat_map(|r| &r.findings).find(|f| f.id.starts_with("inconclusive/credentials")).unwrap();
+    assert!(unfinished.criteria.contains(&"S1.1-02"), "{unfinished:?}");
 }

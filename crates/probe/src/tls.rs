@@ -148,6 +148,9 @@ pub async fn probe_version(addr: SocketAddr, version: u16, timeout: Duration) ->
     offer(addr, version, &client_hello(version), timeout).await
 }
 
+/// How a refusal by closing the connection (no alert) reads in evidence.
+const CLOSED: &str = "closed the connection without a ServerHello";
+
 /// Sends `hello` (a ClientHello for `version`) and classifies the answer.
 async fn offer(addr: SocketAddr, version: u16, hello: &[u8], timeout: Duration) -> VersionResult {
     let work = async {
@@ -161,7 +164,7 @@ async fn offer(addr: SocketAddr, version: u16, hello: &[u8], timeout: Duration) 
         match read_record(&mut s).await {
             Ok(rec) => classify(version, &rec),
             Err(e) if matches!(e.kind(), std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset) => {
-                VersionResult::Refused { evidence: "closed the connection without a ServerHello".into() }
+                VersionResult::Refused { evidence: CLOSED.into() }
             }
             Err(e) => VersionResult::Inconclusive { reason: e.to_string() },
         }
@@ -208,6 +211,9 @@ pub async fn suites(addr: SocketAddr, version: u16, timeout: Duration) -> Result
     let mut offers = 0;
     for chunk in universe.chunks(CHUNK) {
         let mut left: Vec<u16> = chunk.to_vec();
+        // A close without an alert may be the end of the suites, or a
+        // server too busy to answer: the same offer is made once more.
+        let mut closed_once = false;
         while !left.is_empty() {
             offers += 1;
             if offers > MAX_OFFERS {
@@ -224,6 +230,11 @@ pub async fn suites(addr: SocketAddr, version: u16, timeout: Duration) -> Result
                     }
                     left.retain(|c| *c != cipher);
                     accepted.push(cipher);
+                    closed_once = false;
+                }
+                VersionResult::Refused { evidence } if evidence == CLOSED && !closed_once => {
+                    closed_once = true;
+                    tokio::time::sleep(Duration::from_millis(250)).await;
                 }
                 VersionResult::Refused { .. } => break,
                 VersionResult::Inconclusive { reason } => return Err(reason),
@@ -515,6 +526,11 @@ pub async fn survey(addr: SocketAddr, timeout: Duration) -> TlsSurvey {
             VersionResult::Inconclusive { reason } => unknown.push(format!("{name}: {reason}")),
             VersionResult::Refused { .. } => {}
         }
+    }
+    if unknown.is_empty() && !versions.iter().any(|(_, r)| matches!(r, VersionResult::Accepted { .. })) {
+        // It answered TLS when identified, yet took none of the versions:
+        // what it accepts (a name, a client certificate?) is not known.
+        unknown.push("no version from SSL 3.0 to TLS 1.3 was accepted, so what the service accepts is unknown".into());
     }
     let chain = match (cert_from, tls13) {
         (Some((wire, list)), _) => Some(chain_cleartext(addr, wire, &list, timeout).await),

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, reason = "tests")]
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 
 use starmark_probe::checks::{Check, CheckSettings, run_on};
 use starmark_probe::findings::Proto;
@@ -25,20 +25,27 @@ fn answer(hello: &[u8]) -> Vec<u8> {
     rec
 }
 
-#[tokio::test]
-async fn findings_made_before_an_unfinished_tls_survey_are_kept() {
+/// A fake on a loopback port: `handle` gets each connection in turn.
+fn fake(handle: impl Fn(TcpStream) + Send + 'static) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut buf = [0u8; 4096];
-            if let Ok(n) = s.read(&mut buf)
-                && n > 11
-                && buf[0] == 0x16
-            {
-                let _ = s.write_all(&answer(&buf[..n]));
-            }
+        for s in l.incoming().flatten() {
+            handle(s);
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn findings_made_before_an_unfinished_tls_survey_are_kept() {
+    let port = fake(|mut s| {
+        let mut buf = [0u8; 4096];
+        if let Ok(n) = s.read(&mut buf)
+            && n > 11
+            && buf[0] == 0x16
+        {
+            let _ = s.write_all(&answer(&buf[..n]));
         }
     });
     let mut s = CheckSettings::new(Vec::new());
@@ -58,14 +65,8 @@ async fn findings_made_before_an_unfinished_tls_survey_are_kept() {
 /// to work, so the check is inconclusive, not "nothing weak found".
 #[tokio::test]
 async fn a_service_taking_no_version_is_inconclusive() {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let mut buf = [0u8; 4096];
-            let _ = s.read(&mut buf);
-        }
+    let port = fake(|mut s| {
+        let _ = s.read(&mut [0u8; 4096]);
     });
     let mut s = CheckSettings::new(Vec::new());
     s.enabled = vec![Check::Tls];
@@ -81,7 +82,7 @@ const TAKES: [u16; 3] = [0x002f, 0x0035, 0xc02f];
 /// Chooses the first offered suite it takes (an alert when none), at TLS
 /// 1.2 only; the second connection that would choose a suite is closed
 /// without an answer, as a busy server does.
-fn busy_tls12(mut s: std::net::TcpStream, closed: &std::sync::atomic::AtomicBool) {
+fn busy_tls12(mut s: TcpStream, closed: &std::sync::atomic::AtomicBool) {
     let mut buf = [0u8; 4096];
     let Ok(n) = s.read(&mut buf) else { return };
     let hello = &buf[..n];
@@ -114,16 +115,9 @@ fn busy_tls12(mut s: std::net::TcpStream, closed: &std::sync::atomic::AtomicBool
 
 #[tokio::test]
 async fn a_close_while_choosing_suites_is_offered_again() {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
     let closed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let seen = closed.clone();
-    std::thread::spawn(move || {
-        for s in l.incoming() {
-            let Ok(s) = s else { continue };
-            busy_tls12(s, &seen);
-        }
-    });
+    let port = fake(move |s| busy_tls12(s, &seen));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let found = starmark_probe::tls::suites(addr, 0x0303, std::time::Duration::from_secs(2)).await.unwrap();
     assert!(closed.load(std::sync::atomic::Ordering::SeqCst), "the fake closed once");

@@ -131,6 +131,18 @@ fn banner(b: &[u8]) -> Option<Service> {
             evidence: "telnet option negotiation (IAC) unprompted".into(),
         });
     }
+    // A login prompt in plain text, without telnet's negotiation: many
+    // embedded telnet daemons (and raw debug shells) greet like this.
+    let plain = b.iter().all(|c| c.is_ascii_graphic() || c.is_ascii_whitespace());
+    let last_line = b.trim_ascii_end().rsplit(|&c| c == b'\n').next().unwrap_or_default().to_ascii_lowercase();
+    if plain && [&b"login:"[..], b"username:", b"user name:"].iter().any(|p| last_line.ends_with(p)) {
+        return Some(Service {
+            unreached: false,
+            name: "telnet",
+            detail: printable(b, 200),
+            evidence: "a login prompt in plain text, unprompted".into(),
+        });
+    }
     let text = printable(b, 200);
     if let Some(rest) = text.strip_prefix("220") {
         let lower = rest.to_ascii_lowercase();
@@ -363,6 +375,17 @@ pub async fn identify_all(addr: IpAddr, ports: &[u16], s: &IdentifySettings) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_login_prompt_is_telnet() {
+        let busybox = banner(b"\r\nBusyBox v1.36 (router)\r\nrouter login: ").unwrap();
+        assert_eq!((busybox.name, busybox.unreached), ("telnet", false));
+        assert_eq!(banner(b"User Name:").unwrap().name, "telnet");
+        // Text that is no login prompt, or a prompt among binary noise, is not.
+        assert!(banner(b"hello there\r\n").is_none());
+        assert!(banner(b"\x00\x01login: ").is_none());
+        assert!(banner(b"login: is what you type\r\n").is_none());
+    }
 
     #[test]
     fn client_hello_lengths_add_up() {

@@ -192,10 +192,12 @@ pub(crate) async fn report(a: &ScanArgs) -> Result<Report, String> {
     let services = if a.no_identify {
         Vec::new()
     } else {
+        // The budget is for the whole scan: identification gets what is left.
         starmark_probe::service::identify_all(
             target.addr,
             &outcome.open(),
             &starmark_probe::service::IdentifySettings::default(),
+            budget.saturating_sub(started.elapsed()),
         )
         .await
     };

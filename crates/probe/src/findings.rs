@@ -178,7 +178,7 @@ pub fn assess(report: &Report, declared: Option<&DeclaredInterfaces>) -> Vec<Fin
     for p in &report.tcp.open {
         let (name, detail) = p.service.as_ref().map_or(("unknown", String::new()), |s| (s.name, s.detail.clone()));
         exposed.push((Proto::Tcp, p.port, name.to_string(), detail));
-        if let Some(s) = p.service.as_ref().filter(|s| s.unreached) {
+        if let Some(s) = p.service.as_ref().filter(|s| s.unidentified) {
             out.push(Finding {
                 id: format!("inconclusive/identify/tcp/{}", p.port),
                 severity: Severity::High,

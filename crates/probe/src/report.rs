@@ -251,7 +251,7 @@ impl Report {
         for (port, svc) in services {
             if let Some(p) = self.tcp.open.iter_mut().find(|p| p.port == port) {
                 // A port that could not be reached again is not known.
-                self.complete = self.complete && !svc.unreached;
+                self.complete = self.complete && !svc.unidentified;
                 p.service = Some(svc);
             }
         }

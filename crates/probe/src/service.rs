@@ -30,11 +30,12 @@ pub struct Service {
     pub detail: String,
     /// How it was recognised.
     pub evidence: String,
-    /// No connection to the port could be made while identifying it (it
-    /// answered the scan moments before): nothing is known of it, so the
-    /// report is incomplete.
+    /// It could not be identified at all: no connection to the port could
+    /// be made again (it answered the scan moments before), or the time
+    /// budget ran out first. Nothing is known of it, so the report is
+    /// incomplete.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub unreached: bool,
+    pub unidentified: bool,
 }
 
 /// Timing of identification.
@@ -107,7 +108,7 @@ fn banner(b: &[u8]) -> Option<Service> {
     if b.starts_with(b"SSH-") {
         let line = printable(b.split(|&c| c == b'\n').next().unwrap_or_default(), 200);
         return Some(Service {
-            unreached: false,
+            unidentified: false,
             name: "ssh",
             detail: line,
             evidence: "SSH identification string".into(),
@@ -125,7 +126,7 @@ fn banner(b: &[u8]) -> Option<Service> {
     if negotiations > 0 && texty * 10 >= rest.len() * 9 {
         let text: Vec<u8> = b.iter().copied().filter(|c| c.is_ascii_graphic() || *c == b' ').collect();
         return Some(Service {
-            unreached: false,
+            unidentified: false,
             name: "telnet",
             detail: printable(&text, 200),
             evidence: "telnet option negotiation (IAC) unprompted".into(),
@@ -137,7 +138,7 @@ fn banner(b: &[u8]) -> Option<Service> {
     let last_line = b.trim_ascii_end().rsplit(|&c| c == b'\n').next().unwrap_or_default().to_ascii_lowercase();
     if plain && [&b"login:"[..], b"username:", b"user name:"].iter().any(|p| last_line.ends_with(p)) {
         return Some(Service {
-            unreached: false,
+            unidentified: false,
             name: "telnet",
             detail: printable(b, 200),
             evidence: "a login prompt in plain text, unprompted".into(),
@@ -148,7 +149,7 @@ fn banner(b: &[u8]) -> Option<Service> {
         let lower = rest.to_ascii_lowercase();
         let name =
             if lower.contains("smtp") || lower.contains("esmtp") || lower.contains("mail") { "smtp" } else { "ftp" };
-        return Some(Service { unreached: false, name, detail: text.clone(), evidence: "220 greeting".into() });
+        return Some(Service { unidentified: false, name, detail: text.clone(), evidence: "220 greeting".into() });
     }
     None
 }
@@ -213,7 +214,7 @@ impl Ask {
                     .find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case("server")))
                     .map(|(_, v)| printable(v.as_bytes(), 120));
                 Some(Service {
-                    unreached: false,
+                    unidentified: false,
                     name: "http",
                     detail: match server {
                         Some(s) => format!("{status}; Server: {s}"),
@@ -224,13 +225,13 @@ impl Ask {
             }
             Ask::Tls => match r {
                 [0x16, 0x03, minor, ..] if *minor <= 0x04 => Some(Service {
-                    unreached: false,
+                    unidentified: false,
                     name: "tls",
                     detail: "TLS handshake answered".into(),
                     evidence: "answered a TLS ClientHello with a handshake record".into(),
                 }),
                 [0x15, 0x03, minor, _, _, level, desc, ..] if *minor <= 0x04 => Some(Service {
-                    unreached: false,
+                    unidentified: false,
                     name: "tls",
                     detail: format!("TLS alert (level {level}, description {desc})"),
                     evidence: "answered a TLS ClientHello with an alert".into(),
@@ -239,7 +240,7 @@ impl Ask {
             },
             Ask::Mqtt => match r {
                 [0x20, 0x02, _, code, ..] => Some(Service {
-                    unreached: false,
+                    unidentified: false,
                     name: "mqtt",
                     detail: match code {
                         0 => "MQTT broker accepted a connection without credentials".into(),
@@ -251,7 +252,7 @@ impl Ask {
                 _ => None,
             },
             Ask::Rtsp if r.starts_with(b"RTSP/") => Some(Service {
-                unreached: false,
+                unidentified: false,
                 name: "rtsp",
                 detail: printable(r.split(|&c| c == b'\n').next().unwrap_or_default(), 100),
                 evidence: "answered an RTSP OPTIONS".into(),
@@ -302,7 +303,7 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
     }
     // 1. Does it speak first?
     let mut reached = false;
-    let mut unreached_why = String::new();
+    let mut unidentified_why = String::new();
     match tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await {
         Ok(Ok(mut c)) => {
             reached = true;
@@ -317,8 +318,8 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
                 Err(e) => heard = format!("(connection error: {e})").into_bytes(),
             }
         }
-        Ok(Err(e)) => unreached_why = format!("could not connect again: {e}"),
-        Err(_) => unreached_why = "could not connect again in time".into(),
+        Ok(Err(e)) => unidentified_why = format!("could not connect again: {e}"),
+        Err(_) => unidentified_why = "could not connect again in time".into(),
     }
     // 2. Ask, in the port's likely order, each on a fresh connection.
     for ask in asks_for(port) {
@@ -337,10 +338,10 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
         }
     }
     if !reached && heard.is_empty() {
-        return Service { unreached: true, name: "unknown", detail: String::new(), evidence: unreached_why };
+        return not_identified(unidentified_why);
     }
     Service {
-        unreached: false,
+        unidentified: false,
         name: "unknown",
         detail: printable(&heard, 120),
         evidence: if heard.is_empty() {
@@ -351,20 +352,38 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
     }
 }
 
-/// Identifies the services on `ports`, a few at a time.
-pub async fn identify_all(addr: IpAddr, ports: &[u16], s: &IdentifySettings) -> Vec<(u16, Service)> {
+fn not_identified(why: String) -> Service {
+    Service { unidentified: true, name: "unknown", detail: String::new(), evidence: why }
+}
+
+/// Identifies the services on `ports`, a few at a time, within `budget`:
+/// a port not identified by then (a device that accepts every port and
+/// answers slowly on each) is marked unidentified.
+pub async fn identify_all(addr: IpAddr, ports: &[u16], s: &IdentifySettings, budget: Duration) -> Vec<(u16, Service)> {
+    let deadline = tokio::time::Instant::now() + budget;
     let mut set = tokio::task::JoinSet::new();
+    let mut spawned = std::collections::HashMap::new();
     let mut out = Vec::new();
     let mut it = ports.iter().copied();
     loop {
         while set.len() < 8 {
             let Some(p) = it.next() else { break };
             let s = *s;
-            set.spawn(async move { (p, identify(addr, p, &s).await) });
+            let handle = set.spawn(async move {
+                match tokio::time::timeout_at(deadline, identify(addr, p, &s)).await {
+                    Ok(svc) => (p, svc),
+                    Err(_) => (p, not_identified("the scan's time budget ran out before it was identified".into())),
+                }
+            });
+            spawned.insert(handle.id(), p);
         }
-        match set.join_next().await {
-            Some(Ok(r)) => out.push(r),
-            Some(Err(_)) => {}
+        match set.join_next_with_id().await {
+            Some(Ok((_, r))) => out.push(r),
+            Some(Err(e)) => {
+                if let Some(&p) = spawned.get(&e.id()) {
+                    out.push((p, not_identified(format!("identification failed inside the scanner: {e}"))));
+                }
+            }
             None => break,
         }
     }
@@ -379,7 +398,7 @@ mod tests {
     #[test]
     fn a_plain_login_prompt_is_telnet() {
         let busybox = banner(b"\r\nBusyBox v1.36 (router)\r\nrouter login: ").unwrap();
-        assert_eq!((busybox.name, busybox.unreached), ("telnet", false));
+        assert_eq!((busybox.name, busybox.unidentified), ("telnet", false));
         assert_eq!(banner(b"User Name:").unwrap().name, "telnet");
         // Text that is no login prompt, or a prompt among binary noise, is not.
         assert!(banner(b"hello there\r\n").is_none());

@@ -211,7 +211,7 @@ async fn a_port_gone_before_identification_leaves_the_report_incomplete() {
     drop(l);
     let svc =
         starmark_probe::service::identify(LOCALHOST, port, &starmark_probe::service::IdentifySettings::default()).await;
-    assert!(svc.unreached && svc.name == "unknown", "{svc:?}");
+    assert!(svc.unidentified && svc.name == "unknown", "{svc:?}");
     let report = starmark_probe::report::Report::new("127.0.0.1", LOCALHOST, String::new(), settings, &[port], &o)
         .with_services(vec![(port, svc)])
         .with_findings(None);
@@ -220,5 +220,34 @@ async fn a_port_gone_before_identification_leaves_the_report_incomplete() {
     assert!(ids.contains(&format!("inconclusive/identify/tcp/{port}").as_str()), "{ids:?}");
     assert!(ids.contains(&"incomplete/scan"), "{ids:?}");
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["tcp"]["open"][0]["service"]["unreached"], true, "{json}");
+    assert_eq!(json["tcp"]["open"][0]["service"]["unidentified"], true, "{json}");
+}
+
+/// Identification keeps to the scan's budget: ports of a device that
+/// accepts and never answers are marked unidentified when it runs out,
+/// instead of taking ~12 s each.
+#[tokio::test]
+async fn identification_stops_at_the_budget() {
+    let mut ports = Vec::new();
+    let mut tarpits = Vec::new();
+    for _ in 0..20 {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        ports.push(l.local_addr().unwrap().port());
+        tarpits.push(l);
+    }
+    for l in tarpits {
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for s in l.incoming().flatten() {
+                held.push(s);
+            }
+        });
+    }
+    let started = std::time::Instant::now();
+    let s = starmark_probe::service::IdentifySettings::default();
+    let found = starmark_probe::service::identify_all(LOCALHOST, &ports, &s, Duration::from_secs(2)).await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(6), "{took:?}");
+    assert_eq!(found.len(), 20);
+    assert!(found.iter().all(|(_, svc)| svc.unidentified && svc.evidence.contains("budget")), "{found:#?}");
 }

@@ -311,12 +311,16 @@ fn check_lengths(c: &Checklist, cx: &mut Ctx) {
     }
 }
 
-/// Control characters (other than tab and line breaks) and bidirectional
-/// overrides and isolates: never meaningful in a checklist or in anything
-/// else shown on a label's public page, and able to disguise text.
+/// Control characters (other than tab and line breaks), bidirectional
+/// overrides and isolates, and Unicode noncharacters: never meaningful in a
+/// checklist or in anything else shown on a label's public page or feed,
+/// and able to disguise text (or, in XML, to break it).
 pub fn forbidden_char(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        // Noncharacters: XML (the Atom feed) may not carry them.
+        || matches!(c, '\u{FDD0}'..='\u{FDEF}')
+        || u32::from(c) & 0xFFFE == 0xFFFE
 }
 
 fn check_localized(t: &Localized, path: Path, what: &str, cx: &mut Ctx) {

@@ -20,8 +20,8 @@
 //!    checks nothing.
 //! 4. Otherwise, every attempt was refused at the same speed: **no
 //!    resistance**.
-//! 5. The first attempt unreadable, or too few attempts to judge (under
-//!    four): **inconclusive**.
+//! 5. The first attempt unreadable, too few refusals to judge (under
+//!    four), or an unanswered last attempt: **inconclusive**.
 //!
 //! A constant delay per attempt (such as login(1)'s three seconds) is not
 //! resistance: parallel connections guess just as fast.
@@ -84,10 +84,11 @@ pub fn verdict(timings: &[Timing]) -> Verdict {
     if first.outcome != "refused" && first.outcome != "accepted" {
         return Verdict::Inconclusive { reason: format!("the first wrong login was {}", first.outcome) };
     }
+    // A wrong password accepted anywhere outweighs everything else.
+    if let Some(t) = timings.iter().find(|t| t.outcome == "accepted") {
+        return Verdict::AcceptsWrongPassword { at_attempt: t.n };
+    }
     for (i, t) in timings.iter().enumerate() {
-        if t.outcome == "accepted" {
-            return Verdict::AcceptsWrongPassword { at_attempt: t.n };
-        }
         if says_locked(t) {
             return Verdict::LocksOut { at_attempt: t.n, how: t.outcome.clone() };
         }
@@ -211,6 +212,9 @@ mod tests {
         assert!(!goes_on(&run(&[(100, "refused"), (100, "accepted")]), 5));
         assert!(!goes_on(&run(&[(100, "refused"), (100, "refused: too many attempts")]), 5));
         assert!(goes_on(&[], 1) && !goes_on(&[], 0));
+        // An accepted wrong password after a lost answer is no lockout.
+        let accepted = run(&[(100, "refused"), (5000, lost), (100, "accepted")]);
+        assert_eq!(verdict(&accepted), Verdict::AcceptsWrongPassword { at_attempt: 3 });
         assert!(matches!(verdict(&run(&[(100, "refused: account locked")])), Verdict::Inconclusive { .. }));
         // Accepting a wrong password.
         assert_eq!(

@@ -286,13 +286,18 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
         IpAddr::V6(a) => format!("[{a}]"),
     };
     let mut heard = Vec::new();
+    // Whether any connection to the port could be made.
+    let mut reached = false;
     // 0. On ports whose usual protocol has the client speak first, ask at
     // once instead of waiting for a banner that will not come; a server
     // that speaks first anyway shows its banner in the reply.
     if client_first(port) {
         let ask = asks_for(port)[0];
         if let Ok(Ok(mut c)) = tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await
-            && c.write_all(&ask.request(&host)).await.is_ok()
+            && {
+                reached = true;
+                c.write_all(&ask.request(&host)).await.is_ok()
+            }
             && let Ok(r) = read_some(&mut c, s.reply_wait).await
         {
             if let Some(svc) = ask.recognise(&r).or_else(|| banner(&r)) {
@@ -302,7 +307,6 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
         }
     }
     // 1. Does it speak first?
-    let mut reached = false;
     let mut unidentified_why = String::new();
     match tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await {
         Ok(Ok(mut c)) => {
@@ -337,7 +341,7 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
             }
         }
     }
-    if !reached && heard.is_empty() {
+    if !reached {
         return not_identified(unidentified_why);
     }
     Service {
@@ -360,7 +364,8 @@ fn not_identified(why: String) -> Service {
 /// a port not identified by then (a device that accepts every port and
 /// answers slowly on each) is marked unidentified.
 pub async fn identify_all(addr: IpAddr, ports: &[u16], s: &IdentifySettings, budget: Duration) -> Vec<(u16, Service)> {
-    let deadline = tokio::time::Instant::now() + budget;
+    let now = tokio::time::Instant::now();
+    let deadline = now.checked_add(budget).unwrap_or(now + Duration::from_secs(86_400 * 365));
     let mut set = tokio::task::JoinSet::new();
     let mut spawned = std::collections::HashMap::new();
     let mut out = Vec::new();

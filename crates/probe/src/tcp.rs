@@ -6,7 +6,9 @@
 //! — a firewall drops the packet, the device's stack rate-limits its resets,
 //! the device is overloaded, or it is down — so the port is tried again
 //! later with a longer timeout, and is called **filtered** only if it never
-//! answered *and* the device was seen answering after its last try.
+//! answered *and* the device was seen answering after its last try (or
+//! after its last try before the extra ones a lossy link calls for, when
+//! those cannot finish).
 //! Otherwise it is **inconclusive**, with the reason.
 //!
 //! Pacing is a congestion window, as TCP's own: it starts small, grows

@@ -14,6 +14,9 @@ use crate::{ErrorKind, RegistryError};
 /// Most lines one check takes.
 pub const MAX_LINES: usize = 5_000;
 
+/// Most labels read for one model number.
+const MAX_SAME_MODEL: usize = 10_000;
+
 /// Most mistyped label IDs in one check that get "did you mean" suggestions.
 pub const MAX_SUGGESTED_LINES: usize = 20;
 
@@ -134,7 +137,9 @@ impl Registry {
                         .await?;
                     let got = page.items.len();
                     found.extend(page.items);
-                    if got == 0 || found.len() as u64 >= page.total {
+                    // (No model number is on more than a few labels; the
+                    // cap keeps a pathological one bounded.)
+                    if got == 0 || found.len() as u64 >= page.total || found.len() >= MAX_SAME_MODEL {
                         break;
                     }
                 }

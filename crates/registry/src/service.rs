@@ -621,6 +621,10 @@ impl Registry {
         // refuses them) and some databases reject them outright.
         q.q = q.q.map(|s| s.chars().filter(|c| !c.is_control()).take(200).collect());
         q.model = q.model.map(|s| s.chars().filter(|c| !c.is_control()).take(200).collect());
+        if q.model.as_deref().is_some_and(|m| m.trim().is_empty()) {
+            // No model number is blank; without this it would match everything.
+            return Ok(Page { items: Vec::new(), total: 0 });
+        }
         q.today = self.today();
         Ok(self.store.labels(&q).await?)
     }

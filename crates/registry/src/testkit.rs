@@ -102,8 +102,14 @@ pub async fn procurement_finds_exact_models(store: Arc<dyn Store>) {
     // The one label with the model, granted last.
     let id = w.cleared_application(&with_models("\"PX-1\", \"px-1a\"")).await;
     let meant = r.grant(&w.reviewer, &id).await.unwrap();
-    let lines =
-        [(1, "PX-1".to_string()), (2, "px-1".into()), (3, "PX-1A".into()), (4, "PX-17".into()), (5, "PX".into())];
+    let lines = [
+        (1, "PX-1".to_string()),
+        (2, "px-1".into()),
+        (3, "PX-1A".into()),
+        (4, "PX-17".into()),
+        (5, "PX".into()),
+        (6, "\u{1}\u{2}".into()),
+    ];
     let got = r.procurement_check(&lines, Level::Star1).await.unwrap();
     let reasons: Vec<(&str, Option<&str>)> = got.iter().map(|l| (l.reason, l.label.as_deref())).collect();
     let meant = meant.id.to_string();
@@ -111,6 +117,9 @@ pub async fn procurement_finds_exact_models(store: Arc<dyn Store>) {
     assert_eq!(reasons[3].0, "ok", "{got:#?}");
     assert_ne!(reasons[3].1, Some(meant.as_str()));
     assert_eq!(reasons[4], ("no-label", None), "a part of a model number is not one");
+    assert_eq!(reasons[5], ("no-label", None), "nothing but control characters matches nothing");
+    let blank = LabelQuery { model: Some("\u{1}".into()), ..query(None) };
+    assert_eq!(r.labels(blank).await.unwrap().total, 0, "a blank model number is no filter-less search");
     // Repeated lines are answered alike, each with its own line number;
     // "did you mean" suggestions stop after MAX_SUGGESTED_LINES mistyped IDs.
     let mut typo = meant.clone();

@@ -224,7 +224,7 @@ async fn end_to_end(srv: Server) {
     // Texts the registry publishes refuse control characters, direction
     // overrides (they break the Atom feed's XML, or make a public statement
     // read differently) and oversized or blank ones, naming the field.
-    for bad in ["\u{1}firmware", "firm\u{202e}ware", "nul\u{0}", &"x".repeat(10_001), "  "] {
+    for bad in ["\u{1}firmware", "firm\u{202e}ware", "nul\u{0}", "\u{ffff}", &"x".repeat(10_001), "  "] {
         let (s, p) =
             srv.post(&srv.vendor, &format!("/api/v1/labels/{label_id}/changes"), json!({"description": bad})).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");

@@ -120,10 +120,18 @@ async fn submit_application(
         return ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only a vendor token may submit an application")
             .into_response();
     }
-    idempotent(&s, &p, "POST /api/v1/applications", Key::Required, &headers, &body.bytes, || async {
-        let app = s.registry.submit(&p, &body.bytes, Some(body.encoding)).await?;
-        json(StatusCode::CREATED, &views::application(&app))
-    })
+    idempotent(
+        &s.clone(),
+        &p.clone(),
+        "POST /api/v1/applications",
+        Key::Required,
+        &headers,
+        &body.bytes.clone(),
+        move || async move {
+            let app = s.registry.submit(&p, &body.bytes, Some(body.encoding)).await?;
+            json(StatusCode::CREATED, &views::application(&app))
+        },
+    )
     .await
 }
 
@@ -165,7 +173,7 @@ async fn attach_report(
     body: JsonBody<wire::ReportRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/applications/{id}/report");
-    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
+    idempotent(&s.clone(), &p.clone(), &route, Key::Optional, &headers, &body.bytes.clone(), move || async move {
         let b = &body.value;
         let issued_on = starmark_criteria::date::parse(&b.issued_on).map_err(|e| {
             ApiError::field(
@@ -218,7 +226,7 @@ async fn record_inquiry(
     body: JsonBody<wire::InquiryRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/applications/{id}/inquiry");
-    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
+    idempotent(&s.clone(), &p.clone(), &route, Key::Optional, &headers, &body.bytes.clone(), move || async move {
         let outcome = match body.value.outcome.as_str() {
             "cleared" => InquiryOutcome::Cleared,
             "concern" => InquiryOutcome::Concern,
@@ -244,7 +252,7 @@ async fn record_inquiry(
     responses((status = 201, body = wire::Label), (status = 403, body = wire::ProblemDocument), (status = 409, description = "Not grantable (already granted, inquiry pending, ...)", body = wire::ProblemDocument)))]
 async fn grant(State(s): State<AppState>, Auth(p): Auth, Path(id): Path<String>, headers: HeaderMap) -> Response {
     let route = format!("POST /api/v1/applications/{id}/grant");
-    idempotent(&s, &p, &route, Key::Optional, &headers, b"", || async {
+    idempotent(&s.clone(), &p.clone(), &route, Key::Optional, &headers, b"", move || async move {
         let l = s.registry.grant(&p, &id).await?;
         json(StatusCode::CREATED, &views::label(&l, s.registry.today(), s.registry.catalogs()))
     })
@@ -263,7 +271,7 @@ async fn refuse(
     body: JsonBody<wire::RefuseRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/applications/{id}/refuse");
-    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
+    idempotent(&s.clone(), &p.clone(), &route, Key::Optional, &headers, &body.bytes.clone(), move || async move {
         let app = s.registry.refuse(&p, &id, &body.value.reason).await?;
         json(StatusCode::OK, &views::application(&app))
     })
@@ -379,7 +387,7 @@ async fn revoke(
     body: JsonBody<wire::RevokeRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/labels/{id}/revoke");
-    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
+    idempotent(&s.clone(), &p.clone(), &route, Key::Optional, &headers, &body.bytes.clone(), move || async move {
         let l = s.registry.revoke(&p, parse_label_id(&id)?, &body.value.ground, &body.value.statement).await?;
         json(StatusCode::OK, &views::label(&l, s.registry.today(), s.registry.catalogs()))
     })
@@ -398,7 +406,7 @@ async fn report_change(
     body: JsonBody<wire::ChangeRequest>,
 ) -> Response {
     let route = format!("POST /api/v1/labels/{id}/changes");
-    idempotent(&s, &p, &route, Key::Optional, &headers, &body.bytes, || async {
+    idempotent(&s.clone(), &p.clone(), &route, Key::Optional, &headers, &body.bytes.clone(), move || async move {
         let evidence = body.value.evidence_manifest_sha256.as_deref();
         let l = s.registry.report_change(&p, parse_label_id(&id)?, &body.value.description, evidence).await?;
         json(StatusCode::OK, &views::label(&l, s.registry.today(), s.registry.catalogs()))
@@ -423,7 +431,7 @@ async fn renew(
         return ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only the vendor holding the label may renew it")
             .into_response();
     }
-    idempotent(&s, &p, &route, Key::Required, &headers, &body.bytes, || async {
+    idempotent(&s.clone(), &p.clone(), &route, Key::Required, &headers, &body.bytes.clone(), move || async move {
         let app = s.registry.renew(&p, parse_label_id(&id)?, &body.bytes, Some(body.encoding)).await?;
         json(StatusCode::CREATED, &views::application(&app))
     })

@@ -146,8 +146,8 @@ pub(crate) async fn idempotent<F, Fut>(
     f: F,
 ) -> Response
 where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>> + Send + 'static,
 {
     let key = match headers.get("idempotency-key").map(|v| v.to_str()) {
         None => None,
@@ -201,104 +201,93 @@ where
             r
         }
         Ok(Idempotency::New) => {
-            // If this answer is never made (the client went away and the
-            // server dropped the request mid-way), the key must not stay
-            // "in progress" for ever: every retry would get 409.
-            let mut reserved = Reserved::new(store.clone(), &scope, &key);
-            let result = f().await;
-            reserved.disarm();
-            let (status, text) = match &result {
-                Ok((s, v)) => (*s, serde_json::to_string(v).unwrap_or_default()),
-                Err(e) => (e.status, serde_json::to_string(&e.document()).unwrap_or_default()),
-            };
-            // Server-side failures are not remembered, so that a retry can succeed.
-            let remembered = if status.is_server_error() {
-                store.idempotency_abort(&scope, &key).await
-            } else {
-                store.idempotency_finish(&scope, &key, status.as_u16(), &text).await
-            };
-            if let Err(e) = remembered {
-                tracing::error!(error = %e, "cannot record an idempotency key");
+            // The request runs to its end, and its answer is recorded, in a
+            // task of its own: if the client goes away (and the server drops
+            // this future), the work is not cut in half — a retry with the
+            // key gets the recorded answer, neither "in progress" for ever
+            // nor a second application.
+            let store = store.clone();
+            let work = tokio::spawn(async move {
+                let result = f().await;
+                let (status, text) = match &result {
+                    Ok((s, v)) => (*s, serde_json::to_string(v).unwrap_or_default()),
+                    Err(e) => (e.status, serde_json::to_string(&e.document()).unwrap_or_default()),
+                };
+                // Server-side failures are not remembered, so that a retry can succeed.
+                let remembered = if status.is_server_error() {
+                    store.idempotency_abort(&scope, &key).await
+                } else {
+                    store.idempotency_finish(&scope, &key, status.as_u16(), &text).await
+                };
+                if let Err(e) = remembered {
+                    tracing::error!(error = %e, "cannot record an idempotency key");
+                }
+                result
+            });
+            match work.await {
+                Ok(Ok((s, v))) => (s, axum::Json(v)).into_response(),
+                Ok(Err(e)) => e.into_response(),
+                Err(e) => {
+                    tracing::error!(error = %e, "a request failed inside the server");
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the request failed inside the server")
+                        .into_response()
+                }
             }
-            match result {
-                Ok((s, v)) => (s, axum::Json(v)).into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-    }
-}
-
-/// An idempotency key reserved for a request that is running; dropped
-/// before [`Reserved::disarm`] (the request was cancelled), it gives the key
-/// back so that a retry runs the request again. (A request cancelled after
-/// its write committed but before its answer was recorded then runs again
-/// on a retry: the state machine refuses most repeats; a repeated
-/// application submit is the remaining case.)
-struct Reserved {
-    store: Option<std::sync::Arc<dyn starmark_registry::store::Store>>,
-    scope: String,
-    key: String,
-}
-
-impl Reserved {
-    fn new(store: std::sync::Arc<dyn starmark_registry::store::Store>, scope: &str, key: &str) -> Reserved {
-        Reserved { store: Some(store), scope: scope.to_string(), key: key.to_string() }
-    }
-
-    fn disarm(&mut self) {
-        self.store = None;
-    }
-}
-
-impl Drop for Reserved {
-    fn drop(&mut self) {
-        let Some(store) = self.store.take() else { return };
-        let (scope, key) = (std::mem::take(&mut self.scope), std::mem::take(&mut self.key));
-        match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
-                rt.spawn(async move {
-                    if let Err(e) = store.idempotency_abort(&scope, &key).await {
-                        tracing::error!(error = %e, "cannot release the idempotency key of a cancelled request");
-                    }
-                });
-            }
-            Err(_) => tracing::error!("a cancelled request's idempotency key stays reserved: no runtime"),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
     use super::*;
 
+    /// A client that goes away while its request runs: the request still
+    /// ends and its answer is recorded, so the retry replays it — the work
+    /// ran once, and the key is not left "in progress".
     #[tokio::test]
-    async fn a_cancelled_request_gives_its_key_back() {
+    async fn a_request_whose_client_went_away_is_finished_and_replayed() {
         let dir = tempfile::tempdir().unwrap();
-        let store: std::sync::Arc<dyn starmark_registry::store::Store> =
-            std::sync::Arc::new(starmark_registry_sqlite::SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
-        assert_eq!(store.idempotency_begin("s", "k", "h").await.unwrap(), Idempotency::New);
-        // The request's future is dropped while it runs.
-        let running = async {
-            let _reserved = Reserved::new(store.clone(), "s", "k");
-            std::future::pending::<()>().await;
+        let store = starmark_registry_sqlite::SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        let registry = starmark_registry::Registry::new(
+            Arc::new(store),
+            Arc::new(starmark_criteria::CatalogSet::embedded().unwrap()),
+            Arc::new(starmark_registry::clock::SystemClock),
+        );
+        let org = registry.add_org(starmark_registry::auth::OrgKind::Vendor, "Example", None).await.unwrap();
+        let secret = registry.issue_token(&org.id, starmark_registry::auth::Role::Vendor, "t").await.unwrap();
+        let principal = registry.authenticate(secret.expose()).await.unwrap();
+        let state = AppState::new(Arc::new(registry), "http://localhost".into());
+        let mut headers = HeaderMap::new();
+        headers.insert("idempotency-key", "k-1".parse().unwrap());
+        let runs = Arc::new(AtomicUsize::new(0));
+        let request = |runs: Arc<AtomicUsize>| {
+            move || async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                Ok((StatusCode::CREATED, serde_json::json!({ "id": "app_1" })))
+            }
         };
-        assert!(tokio::time::timeout(std::time::Duration::from_millis(10), running).await.is_err());
-        // The release runs in the background; a retry then runs anew.
-        let mut again = Idempotency::InProgress;
-        for _ in 0..100 {
-            again = store.idempotency_begin("s", "k", "h").await.unwrap();
-            if again != Idempotency::InProgress {
+        // The client gives up after 20 ms: the server drops its future.
+        let first = idempotent(&state, &principal, "POST /x", Key::Required, &headers, b"body", request(runs.clone()));
+        assert!(tokio::time::timeout(Duration::from_millis(20), first).await.is_err());
+        // A retry while it still runs is told so; once it ended, it replays.
+        let mut again;
+        let mut tries = 0;
+        loop {
+            again = idempotent(&state, &principal, "POST /x", Key::Required, &headers, b"body", request(runs.clone()))
+                .await;
+            tries += 1;
+            if again.status() != StatusCode::CONFLICT || tries == 100 {
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(again, Idempotency::New);
-        // A request that ran to its end keeps its key.
-        let mut done = Reserved::new(store.clone(), "s", "k");
-        done.disarm();
-        drop(done);
-        store.idempotency_finish("s", "k", 201, "{}").await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        assert!(matches!(store.idempotency_begin("s", "k", "h").await.unwrap(), Idempotency::Done { status: 201, .. }));
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(again.headers().get("idempotent-replayed").unwrap(), "true");
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "the work ran once");
     }
 }

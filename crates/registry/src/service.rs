@@ -408,16 +408,7 @@ impl Registry {
             ));
         }
         for (pointer, t) in [("/summary/ja", &summary.ja), ("/summary/en", &summary.en)] {
-            if t.as_deref().is_some_and(|x| {
-                x.chars().count() > starmark_checklist::MAX_TEXT_CHARS
-                    || x.chars().any(starmark_checklist::forbidden_char)
-            }) {
-                return Err(invalid(
-                    pointer,
-                    "the summary is too long or contains control characters".into(),
-                    "at most 10,000 characters, no control characters",
-                ));
-            }
+            free_text(pointer, "", t.as_deref().unwrap_or_default(), false)?;
         }
         let report = crate::model::EvaluationReport {
             report_id: report_id.trim().to_string(),

@@ -561,6 +561,17 @@ pub async fn third_party_certification(store: Arc<dyn Store>) {
     assert_eq!(attach(w.lab.clone(), criteria.clone(), false).await.unwrap_err().kind, ErrorKind::Invalid);
     let star1 = VersionRef { catalog: "star-1".into(), version: "1.1".into() };
     assert_eq!(attach(w.lab.clone(), star1, true).await.unwrap_err().kind, ErrorKind::Invalid);
+    // A summary with a direction override is refused, naming the field.
+    let disguised = crate::ReportSubmission {
+        report_id: "LAB-2026-0042".into(),
+        issued_on: date(2026, 11, 20),
+        criteria: criteria.clone(),
+        conforms: true,
+        sha256: sha.clone(),
+        summary: Localized { ja: Some("全要件に適合\u{202e}".into()), en: None },
+    };
+    let e = r.attach_report(&w.lab, &app.id, disguised).await.unwrap_err();
+    assert_eq!((e.kind, e.problems[0].pointer.as_str()), (ErrorKind::Invalid, "/summary/ja"), "{e:?}");
     let with_report = attach(w.lab.clone(), criteria.clone(), true).await.unwrap();
     assert_eq!(with_report.status, AppStatus::AwaitingInquiry);
     assert_eq!(r.application(&w.lab, &app.id).await.unwrap().id, app.id, "the designated lab sees the application");

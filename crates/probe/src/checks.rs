@@ -360,7 +360,9 @@ async fn ssh_check(addr: SocketAddr, s: &CheckSettings, t: &mut Transcript) -> O
             Proto::Tcp,
             port,
             ["SSH lets anyone in without a login".into(), "SSH がログインなしで誰でも受け入れる".into()],
-            "userauth none for the made-up user starmark-check succeeded".into(),
+            "userauth none for the made-up user starmark-check succeeded: SSH itself asks for no credentials \
+             (if the device asks for a login inside the session, say so in the remarks)"
+                .into(),
             t,
         ));
     }

@@ -117,6 +117,7 @@ impl Registry {
                 });
             }
             Err(_) => {
+                let wanted = normalize_model(&input);
                 // Labels with the model number exactly (a whole line of
                 // their search text), every page of them: a label that is
                 // not among the first page is no less there.
@@ -125,7 +126,7 @@ impl Registry {
                     let page = self
                         .labels(LabelQuery {
                             q: None,
-                            model: Some(input.clone()),
+                            model: Some(wanted.clone()),
                             level: None,
                             status: None,
                             category: None,
@@ -143,15 +144,30 @@ impl Registry {
                         break;
                     }
                 }
-                let wanted = input.to_lowercase();
                 found
                     .into_iter()
-                    .filter(|l| l.public.model_numbers.iter().any(|m| m.to_lowercase() == wanted))
+                    .filter(|l| l.public.model_numbers.iter().any(|m| normalize_model(m) == wanted))
                     .collect()
             }
         };
         Ok(judge(line, input, candidates, minimum, today))
     }
+}
+
+/// A model number as it is compared: Unicode NFKC (full-width letters and
+/// digits typed through a Japanese input method become ASCII: `ＨＣ－２００`
+/// is `HC-200`), dash-like characters as `-` (an input method's `ー`, `‐`,
+/// `−`), lowercase, trimmed.
+pub fn normalize_model(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    s.trim()
+        .nfkc()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{30FC}' | '\u{FF70}' | '\u{FE63}' => '-',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// The best label for a line: a valid one at the required level if any,

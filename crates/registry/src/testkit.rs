@@ -109,6 +109,9 @@ pub async fn procurement_finds_exact_models(store: Arc<dyn Store>) {
         (4, "PX-17".into()),
         (5, "PX".into()),
         (6, "\u{1}\u{2}".into()),
+        (7, "ＰＸ－１".into()),
+        (8, "px\u{2010}1".into()),
+        (9, "ＰＸーI".into()),
     ];
     let got = r.procurement_check(&lines, Level::Star1).await.unwrap();
     let reasons: Vec<(&str, Option<&str>)> = got.iter().map(|l| (l.reason, l.label.as_deref())).collect();
@@ -118,6 +121,9 @@ pub async fn procurement_finds_exact_models(store: Arc<dyn Store>) {
     assert_ne!(reasons[3].1, Some(meant.as_str()));
     assert_eq!(reasons[4], ("no-label", None), "a part of a model number is not one");
     assert_eq!(reasons[5], ("no-label", None), "nothing but control characters matches nothing");
+    // Typed through a Japanese input method: full-width, or another dash.
+    assert_eq!(&reasons[6..8], [("ok", Some(meant.as_str())); 2], "{got:#?}");
+    assert_eq!(reasons[8], ("no-label", None), "a letter is no digit");
     let blank = LabelQuery { model: Some("\u{1}".into()), ..query(None) };
     assert_eq!(r.labels(blank).await.unwrap().total, 0, "a blank model number is no filter-less search");
     // Repeated lines are answered alike, each with its own line number;

@@ -293,17 +293,16 @@ pub async fn identify(addr: IpAddr, port: u16, s: &IdentifySettings) -> Service 
     // that speaks first anyway shows its banner in the reply.
     if client_first(port) {
         let ask = asks_for(port)[0];
-        if let Ok(Ok(mut c)) = tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await
-            && {
-                reached = true;
-                c.write_all(&ask.request(&host)).await.is_ok()
+        if let Ok(Ok(mut c)) = tokio::time::timeout(s.reply_wait, TcpStream::connect(target)).await {
+            reached = true;
+            if c.write_all(&ask.request(&host)).await.is_ok()
+                && let Ok(r) = read_some(&mut c, s.reply_wait).await
+            {
+                if let Some(svc) = ask.recognise(&r).or_else(|| banner(&r)) {
+                    return svc;
+                }
+                heard = r;
             }
-            && let Ok(r) = read_some(&mut c, s.reply_wait).await
-        {
-            if let Some(svc) = ask.recognise(&r).or_else(|| banner(&r)) {
-                return svc;
-            }
-            heard = r;
         }
     }
     // 1. Does it speak first?

@@ -276,6 +276,14 @@ struct Job {
     filtered_before: bool,
 }
 
+impl Job {
+    /// Whether the device answered (at `alive_at`) after this port's last
+    /// unanswered try: the proof that its silence is a filter.
+    fn shown_filtered(&self, alive_at: Option<Instant>) -> bool {
+        matches!((alive_at, self.last_at), (Some(a), Some(l)) if a >= l)
+    }
+}
+
 /// Scans `ports` of `addr`, calling `progress` now and then.
 pub async fn scan(addr: IpAddr, ports: &[u16], settings: &Settings, progress: &(dyn Fn(Progress) + Sync)) -> Outcome {
     let mut sc = Scan::new(addr, ports, settings.clone());
@@ -534,16 +542,14 @@ impl Scan {
                 // Ports that ran out of tries before the loss rate was
                 // known get the tries it now calls for.
                 self.max_tries = self.max_tries.max(self.tries_for_loss()).min(MAX_TRIES);
-                let before = self.unanswered.len();
-                let (max_tries, alive_at) = (self.max_tries, self.alive_at);
-                self.unanswered.retain(|j| {
-                    j.tries >= max_tries || {
-                        let proven = matches!((alive_at, j.last_at), (Some(a), Some(l)) if a >= l);
-                        self.queue.push_back(Job { filtered_before: j.filtered_before || proven, ..*j });
-                        false
+                let (done, more): (Vec<Job>, Vec<Job>) =
+                    std::mem::take(&mut self.unanswered).into_iter().partition(|j| j.tries >= self.max_tries);
+                self.unanswered = done;
+                if !more.is_empty() {
+                    for j in more {
+                        let filtered_before = j.filtered_before || j.shown_filtered(self.alive_at);
+                        self.queue.push_back(Job { filtered_before, ..j });
                     }
-                });
-                if self.unanswered.len() < before {
                     continue;
                 }
                 // Nothing in flight and nothing queued. Ports that never
@@ -673,8 +679,7 @@ impl Scan {
         // answered after its last try; otherwise nobody knows.
         let alive_at = self.alive_at;
         for job in std::mem::take(&mut self.unanswered) {
-            let proven = matches!((alive_at, job.last_at), (Some(a), Some(l)) if a >= l);
-            let state = if proven || job.filtered_before {
+            let state = if job.shown_filtered(alive_at) || job.filtered_before {
                 PortState::Filtered { attempts: job.tries, answer: job.last }
             } else if self.anchor.is_none() {
                 PortState::Inconclusive { reason: Inconclusive::NothingAnswered }
